@@ -1,0 +1,1 @@
+"""Edge gateway agent: capture, analyse, desensitise, publish through a durable outbox."""

@@ -1,0 +1,142 @@
+"""Gateway configuration: one YAML file parsed into pydantic models.
+
+Models forbid unknown keys so a typo is reported, not ignored. They do no
+I/O; ``load_config`` reads the file and turns every problem into a
+``ConfigError`` that names the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from edge.errors import ConfigError
+from protocol.models import DeviceId, GatewayId
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+class Section(BaseModel):
+    """Base of config sections: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class BrokerConfig(Section):
+    """How the gateway reaches the MQTT broker."""
+
+    host: str = Field(default="127.0.0.1", description="Broker host name or address.")
+    port: int = Field(default=1883, ge=1, le=65535, description="Broker TCP port.")
+    username: str | None = Field(default=None, description="MQTT user; by convention the gateway id.")
+    password: SecretStr | None = Field(default=None, description="MQTT password.")
+    keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keep-alive interval.")
+    tls: bool = Field(default=False, description="Connect with TLS using the system CA store.")
+    reconnect_min_s: float = Field(default=0.5, gt=0, description="First reconnect delay.")
+    reconnect_max_s: float = Field(default=30.0, gt=0, description="Cap of the reconnect delay.")
+
+    @model_validator(mode="after")
+    def verify_backoff(self) -> BrokerConfig:
+        if self.reconnect_min_s > self.reconnect_max_s:
+            raise ValueError(
+                f"reconnect_min_s ({self.reconnect_min_s}) must not exceed "
+                f"reconnect_max_s ({self.reconnect_max_s})"
+            )
+        return self
+
+
+class OutboxConfig(Section):
+    """Durable outbox: everything is written here before it is published."""
+
+    path: Path = Field(description="SQLite file of the outbox.")
+    fsync: Literal["full", "normal"] = Field(
+        default="full",
+        description="'full' survives power loss; 'normal' survives process crashes only.",
+    )
+    max_inflight: int = Field(
+        default=200, ge=1, le=10000, description="Messages published and awaiting PUBACK at once."
+    )
+    max_messages: int = Field(
+        default=1_000_000, ge=100, description="Refuse new messages beyond this backlog."
+    )
+
+
+class SimulatedMeterConfig(Section):
+    """A simulated water or gas meter (stands in for a real meter driver)."""
+
+    type: Literal["simulated_meter"] = "simulated_meter"
+    id: DeviceId = Field(description="Device id, unique within the gateway.")
+    medium: Literal["water", "gas"] = Field(description="What the meter measures.")
+    interval_s: float = Field(default=5.0, gt=0, description="Seconds between readings.")
+    profile: Literal["normal", "leak", "inactive"] = Field(
+        default="normal", description="Household use pattern the simulation follows."
+    )
+    seed: int = Field(default=0, description="Seed of the simulated use pattern.")
+
+
+DeviceConfig = Annotated[SimulatedMeterConfig, Field(discriminator="type")]
+
+
+class GatewayConfig(Section):
+    """Top-level gateway configuration."""
+
+    gateway_id: GatewayId = Field(description="Gateway id; also its MQTT user name.")
+    site_id: str = Field(default="", description="Site (building or gate) the gateway serves.")
+    broker: BrokerConfig = Field(default_factory=BrokerConfig, description="MQTT broker.")
+    outbox: OutboxConfig = Field(description="Durable outbox settings.")
+    health_interval_s: float = Field(default=30.0, gt=0, description="Health message period.")
+    telemetry_batch_s: float = Field(
+        default=1.0, gt=0, description="Readings are batched for at most this long."
+    )
+    devices: list[DeviceConfig] = Field(default_factory=list, description="Attached devices.")
+
+    @model_validator(mode="after")
+    def verify_unique_devices(self) -> GatewayConfig:
+        seen: set[str] = set()
+        for device in self.devices:
+            if device.id in seen:
+                raise ValueError(f"device id {device.id!r} appears twice; ids must be unique")
+            seen.add(device.id)
+        return self
+
+
+def load_config(path: str | Path) -> GatewayConfig:
+    """Read and validate a gateway YAML file; raise ConfigError naming each problem."""
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise ConfigError(str(file), ["file not found; pass the gateway YAML with --config"]) from None
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(str(file), [f"file is {size} bytes, limit {MAX_CONFIG_BYTES}"])
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(file), [f"not valid YAML: {exc}"]) from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(str(file), [f"expected a mapping at the top, got {type(raw).__name__}"])
+    return parse_config(raw, source=str(file))
+
+
+def parse_config(raw: dict[str, object], *, source: str = "<config>") -> GatewayConfig:
+    """Validate an already parsed mapping."""
+    try:
+        return GatewayConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(source, describe_errors(exc)) from exc
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One line per problem, naming the key path and what was expected."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{where}: unknown key")
+        elif error["type"] == "missing":
+            problems.append(f"{where}: required key is missing")
+        else:
+            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r:.60})")
+    return problems

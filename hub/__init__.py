@@ -1,0 +1,1 @@
+"""Hub service: ingest, storage, alerts and the REST API."""

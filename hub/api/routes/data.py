@@ -1,0 +1,129 @@
+"""Read access to sites, gateways, telemetry, events, alerts and dead letters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+
+from hub.api.deps import DbDep
+from hub.api.schemas import (
+    AlertPublic,
+    DeadLetterPublic,
+    EventPublic,
+    GatewayPublic,
+    SitePublic,
+    Stats,
+    TelemetryBucket,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["data"])
+
+BUCKETS = {"1m": "1 minute", "5m": "5 minutes", "15m": "15 minutes", "1h": "1 hour", "1d": "1 day"}
+MAX_POINTS = 10_000
+Limit = Annotated[int, Query(ge=1, le=1000, description="Most rows to return.")]
+
+
+@router.get("/sites", response_model=list[SitePublic])
+def list_sites(db: DbDep) -> list[dict[str, object]]:
+    """The site tree, parents first."""
+    return db.execute("SELECT id, kind, parent_id, name, path FROM sites ORDER BY path").fetchall()
+
+
+@router.get("/gateways", response_model=list[GatewayPublic])
+def list_gateways(db: DbDep, site: str | None = None) -> list[dict[str, object]]:
+    """Gateways with online/offline from their retained state; ``site`` filters by subtree."""
+    return db.execute(
+        "SELECT g.id, g.name, g.site_id, g.status, g.status_at, g.last_seen, g.agent_version,"
+        " g.capabilities, g.health FROM gateways g LEFT JOIN sites s ON s.id = g.site_id"
+        " WHERE %(site)s::text IS NULL OR s.path = %(site)s OR s.path LIKE %(prefix)s"
+        "    OR s.path LIKE %(middle)s OR s.id = %(site)s"
+        " ORDER BY g.id",
+        {"site": site, "prefix": f"{site}/%", "middle": f"%/{site}/%"},
+    ).fetchall()
+
+
+@router.get("/telemetry", response_model=list[TelemetryBucket])
+def query_telemetry(
+    db: DbDep,
+    gateway_id: str,
+    device_id: str | None = None,
+    metric: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    bucket: Literal["1m", "5m", "15m", "1h", "1d"] = "5m",
+) -> list[dict[str, object]]:
+    """Readings aggregated per time bucket (``date_bin``), newest last."""
+    end = end or datetime.now(UTC)
+    start = start or end - timedelta(hours=24)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise HTTPException(422, "start and end need a time zone, e.g. 2026-11-23T08:00:00+08:00")
+    if start >= end:
+        raise HTTPException(422, f"start ({start.isoformat()}) must be before end ({end.isoformat()})")
+    return db.execute(
+        "SELECT date_bin(%(bucket)s::interval, time, TIMESTAMPTZ '2000-01-01') AS bucket,"
+        " device_id, metric, avg(value) AS avg, min(value) AS min, max(value) AS max,"
+        " count(*) AS n FROM telemetry"
+        " WHERE gateway_id = %(gw)s AND time >= %(start)s AND time < %(end)s"
+        "  AND (%(device)s::text IS NULL OR device_id = %(device)s)"
+        "  AND (%(metric)s::text IS NULL OR metric = %(metric)s)"
+        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT %(limit)s",
+        {"bucket": BUCKETS[bucket], "gw": gateway_id, "start": start, "end": end,
+         "device": device_id, "metric": metric, "limit": MAX_POINTS},
+    ).fetchall()
+
+
+@router.get("/events", response_model=list[EventPublic])
+def list_events(
+    db: DbDep,
+    limit: Limit = 100,
+    type: str | None = None,  # noqa: A002 - the query parameter is called type
+    gateway_id: str | None = None,
+    since: datetime | None = None,
+) -> list[dict[str, object]]:
+    """Events, newest first."""
+    return db.execute(
+        "SELECT message_id::text, gateway_id, device_id, type, severity, alarm, channel,"
+        " observed_at, received_at, historical, data, evidence FROM events"
+        " WHERE (%(type)s::text IS NULL OR type = %(type)s)"
+        "  AND (%(gw)s::text IS NULL OR gateway_id = %(gw)s)"
+        "  AND (%(since)s::timestamptz IS NULL OR observed_at >= %(since)s)"
+        " ORDER BY observed_at DESC LIMIT %(limit)s",
+        {"type": type, "gw": gateway_id, "since": since, "limit": limit},
+    ).fetchall()
+
+
+@router.get("/alerts", response_model=list[AlertPublic])
+def list_alerts(db: DbDep, limit: Limit = 100, status: str | None = None) -> list[dict[str, object]]:
+    """Alerts, most recent activity first."""
+    return db.execute(
+        "SELECT id, source, type, severity, status, gateway_id, device_id, site_id, count,"
+        " first_seen, last_seen FROM alerts WHERE (%(status)s::text IS NULL OR status = %(status)s)"
+        " ORDER BY last_seen DESC LIMIT %(limit)s",
+        {"status": status, "limit": limit},
+    ).fetchall()
+
+
+@router.get("/dead-letters", response_model=list[DeadLetterPublic])
+def list_dead_letters(db: DbDep, limit: Limit = 100) -> list[dict[str, object]]:
+    """Refused messages with the reason, newest first."""
+    return db.execute(
+        "SELECT id, received_at, topic, reason, detail, payload_size, payload_sha256"
+        " FROM dead_letters ORDER BY id DESC LIMIT %s",
+        (limit,),
+    ).fetchall()
+
+
+@router.get("/stats", response_model=Stats)
+def stats(db: DbDep) -> dict[str, object] | None:
+    """Counts of what the hub holds."""
+    return db.execute(
+        "SELECT (SELECT count(*) FROM telemetry) AS telemetry_rows,"
+        " (SELECT count(*) FROM events) AS events,"
+        " (SELECT count(*) FROM alerts) AS alerts,"
+        " (SELECT count(*) FROM alerts WHERE status NOT IN ('resolved', 'closed')) AS open_alerts,"
+        " (SELECT count(*) FROM dead_letters) AS dead_letters,"
+        " (SELECT count(*) FROM gateways WHERE status = 'online') AS gateways_online,"
+        " (SELECT count(*) FROM gateways) AS gateways"
+    ).fetchone()

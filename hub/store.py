@@ -1,0 +1,237 @@
+"""Write one batch of decoded messages in one transaction, idempotently.
+
+Message ids go into ``ingested`` first; only ids that were not there yet get
+their rows written, so a redelivered message (after a hub crash, a broker
+restart or an edge replay) never duplicates telemetry, events or alerts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from base64 import b64decode
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from protocol.models import CommandAck, Envelope, Event, Evidence, Health, State, Telemetry
+
+DEAD_LETTER_HEAD_BYTES = 8 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message that could not be accepted, and why."""
+
+    topic: str
+    reason: str
+    detail: str
+    payload: bytes
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What a batch changed."""
+
+    new_messages: int = 0
+    duplicates: int = 0
+    telemetry_rows: int = 0
+    events: int = 0
+    alerts_touched: int = 0
+    dead_letters: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+def write_batch(
+    conn: psycopg.Connection[tuple[object, ...]],
+    messages: list[Envelope],
+    dead: list[DeadLetter],
+) -> BatchResult:
+    """Store a batch; the caller commits (and only then acknowledges the broker)."""
+    result = BatchResult()
+    unique = {m.message_id: m for m in messages}
+    fresh = _claim_ids(conn, list(unique.values()))
+    result.new_messages = len(fresh)
+    result.duplicates = len(messages) - len(fresh)
+    new = [unique[i] for i in fresh]
+    for message in new:
+        kind = str(message.kind)  # type: ignore[attr-defined]
+        result.kinds[kind] = result.kinds.get(kind, 0) + 1
+    result.telemetry_rows = _copy_telemetry(conn, [m for m in new if isinstance(m, Telemetry)])
+    events = [m for m in new if isinstance(m, Event)]
+    result.events = _insert_events(conn, events)
+    result.alerts_touched = _upsert_alerts(conn, [e for e in events if e.alarm])
+    _store_evidence(conn, [m for m in new if isinstance(m, Evidence)])
+    _apply_states(conn, [m for m in messages if isinstance(m, State)])
+    _apply_health(conn, [m for m in new if isinstance(m, Health)])
+    _apply_acks(conn, [m for m in new if isinstance(m, CommandAck)])
+    _touch_gateways(conn, new)
+    result.dead_letters = _insert_dead(conn, dead)
+    return result
+
+
+def _claim_ids(conn: psycopg.Connection[tuple[object, ...]], messages: list[Envelope]) -> list[str]:
+    if not messages:
+        return []
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS batch_ids "
+        "(message_id uuid, gateway_id text, kind text) ON COMMIT DELETE ROWS"
+    )
+    with conn.cursor().copy("COPY batch_ids (message_id, gateway_id, kind) FROM STDIN") as copy:
+        for m in messages:
+            copy.write_row((m.message_id, m.gateway_id, m.kind))  # type: ignore[attr-defined]
+    rows = conn.execute(
+        "INSERT INTO ingested (message_id, gateway_id, kind) "
+        "SELECT message_id, gateway_id, kind FROM batch_ids "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id::text"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _copy_telemetry(conn: psycopg.Connection[tuple[object, ...]], batches: list[Telemetry]) -> int:
+    rows = 0
+    if not batches:
+        return 0
+    with conn.cursor().copy(
+        "COPY telemetry (time, gateway_id, device_id, metric, value, message_id) FROM STDIN"
+    ) as copy:
+        for t in batches:
+            for r in t.readings:
+                copy.write_row((r.ts, t.gateway_id, r.device_id, r.metric, r.value, t.message_id))
+            rows += len(t.readings)
+    return rows
+
+
+def _insert_events(conn: psycopg.Connection[tuple[object, ...]], events: list[Event]) -> int:
+    if not events:
+        return 0
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO events (message_id, gateway_id, device_id, type, severity, alarm, channel,"
+            " observed_at, historical, data, evidence)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (e.message_id, e.gateway_id, e.device_id, e.type, e.severity, e.alarm, e.channel,
+                 e.observed_at, e.historical, Jsonb(e.data),
+                 Jsonb([r.model_dump() for r in e.evidence]))
+                for e in events
+            ],
+        )
+    return len(events)
+
+
+_ALERT_UPSERT = """
+INSERT INTO alerts (source, type, severity, gateway_id, device_id, site_id, channel,
+                    first_seen, last_seen, last_event, data, evidence)
+VALUES (%(source)s, %(type)s, %(severity)s, %(gateway_id)s, %(device_id)s,
+        (SELECT coalesce(d.site_id, g.site_id) FROM gateways g
+           LEFT JOIN devices d ON d.gateway_id = g.id AND d.id = %(device_id)s
+          WHERE g.id = %(gateway_id)s),
+        %(channel)s, %(observed_at)s, %(observed_at)s, %(message_id)s, %(data)s, %(evidence)s)
+ON CONFLICT (source, type) WHERE status NOT IN ('resolved', 'closed') DO UPDATE SET
+    count = alerts.count + 1,
+    last_seen = greatest(alerts.last_seen, excluded.last_seen),
+    last_event = excluded.last_event,
+    data = excluded.data,
+    evidence = excluded.evidence
+"""
+
+
+def _upsert_alerts(conn: psycopg.Connection[tuple[object, ...]], alarms: list[Event]) -> int:
+    if not alarms:
+        return 0
+    with conn.cursor() as cur:
+        cur.executemany(
+            _ALERT_UPSERT,
+            [
+                {"source": f"{e.gateway_id}/{e.device_id}", "type": e.type, "severity": e.severity,
+                 "gateway_id": e.gateway_id, "device_id": e.device_id, "channel": e.channel,
+                 "observed_at": e.observed_at, "message_id": e.message_id, "data": Jsonb(e.data),
+                 "evidence": Jsonb([r.model_dump() for r in e.evidence])}
+                for e in sorted(alarms, key=lambda e: e.message_id)
+            ],
+        )
+    return len(alarms)
+
+
+def _store_evidence(conn: psycopg.Connection[tuple[object, ...]], items: list[Evidence]) -> None:
+    rows = []
+    for item in items:
+        content = b64decode(item.content_b64)
+        if hashlib.sha256(content).hexdigest() == item.sha256:
+            rows.append((item.sha256, item.gateway_id, item.media_type, content))
+    if rows:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO evidence (sha256, gateway_id, media_type, content) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
+                rows,
+            )
+
+
+def _apply_states(conn: psycopg.Connection[tuple[object, ...]], states: list[State]) -> None:
+    # Newest device time wins, so a replayed or late will cannot mark a live gateway offline.
+    for s in sorted(states, key=lambda s: s.device_time):
+        conn.execute(
+            "INSERT INTO gateways (id, status, status_at, agent_version, capabilities)"
+            " VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+            "  status_at = excluded.status_at, agent_version = excluded.agent_version,"
+            "  capabilities = CASE WHEN excluded.status = 'online' THEN excluded.capabilities"
+            "                      ELSE gateways.capabilities END"
+            " WHERE gateways.status_at IS NULL OR gateways.status_at <= excluded.status_at",
+            (s.gateway_id, s.status, s.device_time, s.agent_version, s.capabilities),
+        )
+
+
+def _apply_health(conn: psycopg.Connection[tuple[object, ...]], items: list[Health]) -> None:
+    for h in items:
+        conn.execute(
+            "UPDATE gateways SET health = %s, health_at = %s WHERE id = %s"
+            " AND (health_at IS NULL OR health_at <= %s)",
+            (Jsonb(json.loads(h.model_dump_json())), h.device_time, h.gateway_id, h.device_time),
+        )
+
+
+def _apply_acks(conn: psycopg.Connection[tuple[object, ...]], acks: list[CommandAck]) -> None:
+    for a in acks:
+        conn.execute(
+            "UPDATE commands SET status = %s, detail = %s, acked_at = now()"
+            " WHERE message_id = %s AND gateway_id = %s",
+            (a.status, a.detail, a.command_id, a.gateway_id),
+        )
+
+
+def _touch_gateways(conn: psycopg.Connection[tuple[object, ...]], new: list[Envelope]) -> None:
+    latest: dict[str, datetime] = {}
+    for m in new:
+        latest[m.gateway_id] = max(latest.get(m.gateway_id, m.device_time), m.device_time)
+    for gateway_id, seen in sorted(latest.items()):
+        conn.execute(
+            "INSERT INTO gateways (id, last_seen) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE"
+            " SET last_seen = greatest(gateways.last_seen, excluded.last_seen)",
+            (gateway_id, min(seen, datetime.now(UTC))),
+        )
+
+
+def _insert_dead(conn: psycopg.Connection[tuple[object, ...]], dead: list[DeadLetter]) -> int:
+    if not dead:
+        return 0
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO dead_letters (topic, reason, detail, payload_size, payload_sha256,"
+            " payload_head) VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                (_text(d.topic, 512), d.reason, _text(d.detail, 2000), len(d.payload),
+                 hashlib.sha256(d.payload).hexdigest(), d.payload[:DEAD_LETTER_HEAD_BYTES])
+                for d in dead
+            ],
+        )
+    return len(dead)
+
+
+def _text(value: str, limit: int) -> str:
+    # PostgreSQL text cannot hold NUL; hostile payloads echoed in details may.
+    return value.replace("\x00", "\\0")[:limit]

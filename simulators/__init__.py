@@ -1,0 +1,1 @@
+"""Simulated cameras, meters and wearables with ground truth, for tests and demos."""

@@ -1,0 +1,1 @@
+"""smartcommunity: command line, demo and local runtime helpers."""

@@ -1,0 +1,173 @@
+"""The ``smartcommunity`` command line."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from edge.errors import ConfigError
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "simulators" / "scenarios" / "lianhu.yaml"
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def wait_for_signal(duration_s: float | None) -> None:
+    """Block until SIGINT/SIGTERM, or for ``duration_s`` seconds."""
+    done = threading.Event()
+
+    def handler(_sig: int, _frame: object) -> None:
+        done.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    done.wait(duration_s)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
+def main(verbose: bool) -> None:
+    """Smart-community edge gateways and hub."""
+    _logging(verbose)
+
+
+@main.command()
+@click.option("--host", default=None, help="API address (default SC_API_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="API port (default SC_API_PORT or 8080).")
+def hub(host: str | None, port: int | None) -> None:
+    """Run the hub (ingest + REST API); settings come from SC_* environment variables."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from hub.api.app import create_app
+    from hub.settings import HubSettings
+
+    try:
+        settings = HubSettings()
+    except ValidationError as exc:
+        raise click.ClickException(f"hub settings: {exc}") from exc
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port if port is not None else settings.api_port,
+        log_level="warning",
+    )
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
+              help="Gateway YAML.")
+def edge(config_path: Path) -> None:
+    """Run one edge gateway agent until SIGINT/SIGTERM."""
+    from edge.agent import EdgeAgent
+    from edge.config import load_config
+    from edge.devices import MeterPoller
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    agent = EdgeAgent(config)
+    poller = MeterPoller(config.devices, agent)
+    agent.add_capability("meters", poller.stats)
+    agent.start()
+    poller.start()
+    click.echo(f"gateway {config.gateway_id} running; outbox {config.outbox.path}")
+    wait_for_signal(None)
+    poller.stop()
+    agent.stop()
+
+
+@main.group()
+def protocol() -> None:
+    """Protocol v1 tools."""
+
+
+@protocol.command("asyncapi")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("docs/asyncapi.json"),
+              show_default=True, help="Where to write the document ('-' for stdout).")
+def asyncapi(out: Path) -> None:
+    """Write the AsyncAPI 3 document generated from the protocol models."""
+    from protocol.asyncapi import render
+
+    text = render()
+    if str(out) == "-":
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+
+
+@main.command()
+@click.option("--scenario", type=click.Path(path_type=Path), default=DEFAULT_SCENARIO,
+              show_default=True, help="Scenario YAML (street, communities, gateways, devices).")
+@click.option("--broker", default="127.0.0.1:1883", show_default=True, help="Broker host:port.")
+@click.option("--passwords", type=click.Path(path_type=Path), required=True,
+              help="YAML mapping gateway id -> broker password.")
+@click.option("--outbox-dir", type=click.Path(path_type=Path), default=Path("var/outbox"),
+              show_default=True, help="Where the gateways keep their outboxes.")
+@click.option("--interval", type=float, default=5.0, show_default=True,
+              help="Seconds between meter readings.")
+@click.option("--duration", type=float, default=None, help="Stop after this many seconds.")
+def sim(scenario: Path, broker: str, passwords: Path, outbox_dir: Path, interval: float,
+        duration: float | None) -> None:
+    """Run every gateway of a scenario with simulated meters, through real edge agents."""
+    import yaml
+
+    from protocol.sites import ScenarioError, load_scenario
+    from smartcommunity.community import Community, gateway_config
+
+    try:
+        plan = load_scenario(scenario)
+    except ScenarioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    secrets = yaml.safe_load(passwords.read_text(encoding="utf-8"))
+    if not isinstance(secrets, dict):
+        raise click.ClickException(f"{passwords}: expected a mapping of gateway id to password")
+    host, _, port = broker.rpartition(":")
+    configs = []
+    for gw in plan.gateways():
+        if gw.id not in secrets:
+            raise click.ClickException(f"{passwords}: no password for gateway {gw.id!r}")
+        configs.append(gateway_config(
+            gw, broker_host=host or "127.0.0.1", broker_port=int(port),
+            password=str(secrets[gw.id]), outbox_dir=outbox_dir, meter_interval_s=interval,
+        ))
+    community = Community(configs)
+    community.start()
+    click.echo(f"{len(configs)} gateways running")
+    wait_for_signal(duration)
+    community.stop()
+
+
+@main.command()
+@click.option("--duration", type=float, default=None, help="Run this many seconds, then stop.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary line on exit.")
+@click.option("--port", type=int, default=8080, show_default=True, help="Hub API port.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=None,
+              help="Keep database, broker and outboxes here (default: a temporary folder).")
+@click.option("--scenario", type=click.Path(path_type=Path), default=DEFAULT_SCENARIO,
+              show_default=True, help="Scenario YAML.")
+@click.option("--interval", type=float, default=2.0, show_default=True,
+              help="Seconds between meter readings.")
+def demo(duration: float | None, as_json: bool, port: int, workdir: Path | None,
+         scenario: Path, interval: float) -> None:
+    """Run a whole simulated community: database, broker, hub and edge gateways."""
+    from smartcommunity.demo import run_demo
+
+    summary = run_demo(duration_s=duration, port=port, workdir=workdir, scenario=scenario,
+                       interval_s=interval, echo=click.echo)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(summary, ensure_ascii=False))

@@ -1,0 +1,80 @@
+"""Gateway config loader: every problem is reported with the key that caused it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge.config import MAX_CONFIG_BYTES, load_config
+from edge.errors import ConfigError
+
+GOOD = """
+gateway_id: gw-a
+broker: {host: 127.0.0.1, port: 1883, username: gw-a, password: secret}
+outbox: {path: /tmp/outbox.sqlite}
+devices:
+  - {type: simulated_meter, id: wm-1, medium: water}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "gw.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_config_loads(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    assert config.gateway_id == "gw-a"
+    assert config.devices[0].medium == "water"
+    assert config.broker.password is not None
+    assert "secret" not in repr(config)  # secrets are not echoed in logs
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (GOOD.replace("gateway_id", "gateway_idd"), "gateway_idd: unknown key"),
+        (GOOD.replace("port: 1883", "port: many"), "broker.port: Input should be a valid integer"),
+        (GOOD.replace("port: 1883", "port: 70000"), "broker.port"),
+        (GOOD.replace("medium: water", "medium: steam"), "devices.0.simulated_meter.medium"),
+        (GOOD.replace("outbox: {path: /tmp/outbox.sqlite}", ""), "outbox: required key is missing"),
+        (GOOD.replace("gw-a\nbroker", "GW A\nbroker"), "gateway_id"),
+        (GOOD.replace("type: simulated_meter", "type: teleporter"), "devices.0"),
+        (GOOD + "  - {type: simulated_meter, id: wm-1, medium: gas}\n", "appears twice"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("gateway_id: [unclosed\n", "not valid YAML"),
+        ("broker: {reconnect_min_s: 9, reconnect_max_s: 1}\n" + GOOD.split("broker:")[0],
+         "reconnect_min_s"),
+    ],
+)
+def test_bad_config_names_the_problem(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert fragment in str(info.value), info.value.problems
+
+
+def test_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_oversized_file_is_refused_without_parsing(tmp_path: Path) -> None:
+    path = write(tmp_path, "#" * (MAX_CONFIG_BYTES + 1))
+    with pytest.raises(ConfigError, match="limit"):
+        load_config(path)
+
+
+def test_binary_garbage_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "gw.yaml"
+    path.write_bytes(b"\xff\xfe\x00\x01garbage")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+
+
+def test_yaml_bombs_are_not_expanded(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n" \
+           "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_config(write(tmp_path, bomb))

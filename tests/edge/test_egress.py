@@ -1,0 +1,53 @@
+"""The egress gate refuses personal data and lets desensitised payloads through."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edge.egress import EgressGate
+from edge.errors import PrivacyViolation
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("冀A12345", "full plate"),
+        ("京AD12345", "full plate"),  # new-energy, 8 characters
+        ("粤B·C1234", "full plate"),
+        ("冀A1234警", "full plate"),
+        ("call 13812345678", "mobile number"),
+        ("+86 13912345678", "mobile number"),
+        ("11010519491231002X", "resident id number"),
+    ],
+)
+def test_personal_data_is_refused(value: str, found: str) -> None:
+    gate = EgressGate()
+    payload = json.dumps({"data": {"note": value}}, ensure_ascii=False).encode()
+    with pytest.raises(PrivacyViolation) as info:
+        gate.screen(payload, what="event")
+    assert info.value.found == found
+    assert gate.refused == 1
+
+
+def test_escaped_unicode_cannot_hide_a_plate() -> None:
+    payload = json.dumps({"plate": "冀A12345"}, ensure_ascii=True).encode()
+    assert b"\\u" in payload
+    with pytest.raises(PrivacyViolation):
+        EgressGate().screen(payload, what="event")
+
+
+def test_registered_names_are_refused() -> None:
+    gate = EgressGate(names=["张三丰"])
+    with pytest.raises(PrivacyViolation, match="resident name"):
+        gate.screen(json.dumps({"who": "张三丰"}, ensure_ascii=False).encode(), what="event")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["冀A·1**45", "京AD****5", "resident r-7f3a9c", "value 1.2345678901234567", "ts 1795436452175"],
+)
+def test_desensitised_payloads_pass(value: str) -> None:
+    payload = json.dumps({"data": {"v": value}, "n": 12345678901234567890}, ensure_ascii=False).encode()
+    assert EgressGate().screen(payload, what="event") == payload

@@ -1,0 +1,61 @@
+"""Factories for configs and messages used across tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from edge.config import BrokerConfig, GatewayConfig, OutboxConfig
+from hub.settings import HubSettings
+from protocol.models import Event, Reading, Telemetry
+
+PASSWORDS = {"gw-a": "pw-a", "gw-b": "pw-b", "gw-c": "pw-c"}
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def gateway_config(gateway_id: str, port: int, tmp: Path, **overrides: object) -> GatewayConfig:
+    """A gateway config pointing at the test broker with the gateway's own credentials."""
+    values: dict[str, object] = {
+        "gateway_id": gateway_id,
+        "broker": BrokerConfig(
+            port=port, username=gateway_id, password=SecretStr(PASSWORDS[gateway_id]),
+            reconnect_min_s=0.1, reconnect_max_s=1.0,
+        ),
+        "outbox": OutboxConfig(path=tmp / f"{gateway_id}.sqlite", fsync="normal"),
+        "health_interval_s": 1.0,
+    }
+    values.update(overrides)
+    return GatewayConfig.model_validate(values)
+
+
+def hub_settings(database_url: str, port: int, **overrides: object) -> HubSettings:
+    """Hub settings for the test broker and database."""
+    values: dict[str, object] = {
+        "database_url": database_url, "mqtt_port": port, "mqtt_password": SecretStr("hub-pw"),
+        "batch_max_wait_ms": 20,
+    }
+    values.update(overrides)
+    return HubSettings.model_validate(values)
+
+
+def readings(start: int, count: int, device: str = "m1", metric: str = "water.total_m3") -> list[Reading]:
+    """``count`` readings whose value is their sequence number (so loss and duplicates show)."""
+    return [
+        Reading(device_id=device, metric=metric, ts=T0 + timedelta(seconds=i), value=float(i))
+        for i in range(start, start + count)
+    ]
+
+
+def telemetry(gateway_id: str = "gw-a", n: int = 3) -> Telemetry:
+    """A small valid telemetry message."""
+    return Telemetry(gateway_id=gateway_id, readings=readings(0, n))
+
+
+def alarm(gateway_id: str = "gw-a", device: str = "gm-1", type_: str = "gas_alarm") -> Event:
+    """An alarm event."""
+    return Event(
+        gateway_id=gateway_id, type=type_, severity="critical", alarm=True, device_id=device,
+        observed_at=T0, data={"lel_pct": 35.0},
+    )
