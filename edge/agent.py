@@ -18,6 +18,7 @@ from edge.outbox import Outbox
 from protocol.codec import encode
 from protocol.errors import ProtocolError
 from protocol.models import (
+    AckStatus,
     Command,
     CommandAck,
     Envelope,
@@ -91,7 +92,9 @@ class EdgeAgent:
     def accept_readings(self, readings: list[Reading]) -> None:
         """Store readings as telemetry messages (split to the size limit)."""
         messages = [
-            Telemetry(gateway_id=self.gateway_id, readings=readings[i : i + MAX_READINGS_PER_MESSAGE])
+            Telemetry(
+                gateway_id=self.gateway_id, readings=readings[i : i + MAX_READINGS_PER_MESSAGE]
+            )
             for i in range(0, len(readings), MAX_READINGS_PER_MESSAGE)
         ]
         self._store_many(Kind.TELEMETRY, messages)
@@ -101,7 +104,9 @@ class EdgeAgent:
         """Route commands called ``name`` to ``handler``."""
         self._handlers[name] = handler
 
-    def add_capability(self, name: str, stats: Callable[[], dict[str, float]] | None = None) -> None:
+    def add_capability(
+        self, name: str, stats: Callable[[], dict[str, float]] | None = None
+    ) -> None:
         """Announce a capability in the birth message and include its stats in health."""
         self._capabilities.append(name)
         if stats is not None:
@@ -114,10 +119,14 @@ class EdgeAgent:
             logger.warning("gateway %s: ignored malformed command: %s", self.gateway_id, exc)
             return
         if command.gateway_id != self.gateway_id:
-            logger.warning("gateway %s: command for %s ignored", self.gateway_id, command.gateway_id)
+            logger.warning(
+                "gateway %s: command for %s ignored", self.gateway_id, command.gateway_id
+            )
             return
         if not self.outbox.first_sight_of_command(command.message_id):
-            logger.info("gateway %s: command %s already handled", self.gateway_id, command.message_id)
+            logger.info(
+                "gateway %s: command %s already handled", self.gateway_id, command.message_id
+            )
             return
         self._store(Kind.CMD_ACK, self.handle_command(command))
 
@@ -129,7 +138,9 @@ class EdgeAgent:
         handler = self._handlers.get(command.name)
         if handler is None:
             known = ", ".join(sorted(self._handlers))
-            return self._ack(command, "rejected", f"unknown command {command.name!r}; known: {known}")
+            return self._ack(
+                command, "rejected", f"unknown command {command.name!r}; known: {known}"
+            )
         try:
             return handler(command)
         except Exception as exc:
@@ -139,12 +150,9 @@ class EdgeAgent:
     def _ping(self, command: Command) -> CommandAck:
         return self._ack(command, "done", "pong")
 
-    def _ack(self, command: Command, status: str, detail: str) -> CommandAck:
+    def _ack(self, command: Command, status: AckStatus, detail: str) -> CommandAck:
         return CommandAck(
-            gateway_id=self.gateway_id,
-            command_id=command.message_id,
-            status=status,  # type: ignore[arg-type]
-            detail=detail,
+            gateway_id=self.gateway_id, command_id=command.message_id, status=status, detail=detail
         )
 
     # -- plumbing ---------------------------------------------------------
@@ -155,20 +163,28 @@ class EdgeAgent:
         name = topic(self.gateway_id, kind)
         items = []
         for message in messages:
-            payload = encode(message)
-            self.gate.screen(payload, what=f"{kind.value} {message.message_id}")
-            items.append((name, payload, False))
+            self.gate.screen_message(message, what=f"{kind.value} {message.message_id}")
+            items.append((name, encode(message), False))
         self.outbox.put_many(items)
         self.link.wake()
 
     def _birth(self) -> bytes:
-        return encode(State(
-            gateway_id=self.gateway_id, status="online",
-            agent_version=AGENT_VERSION, capabilities=self._capabilities,
-        ))
+        return self._state(
+            State(
+                gateway_id=self.gateway_id,
+                status="online",
+                agent_version=AGENT_VERSION,
+                capabilities=self._capabilities,
+            )
+        )
 
     def _death(self) -> bytes:
-        return encode(State(gateway_id=self.gateway_id, status="offline", agent_version=AGENT_VERSION))
+        return self._state(
+            State(gateway_id=self.gateway_id, status="offline", agent_version=AGENT_VERSION)
+        )
+
+    def _state(self, state: State) -> bytes:
+        return encode(self.gate.screen_message(state, what="state"))
 
     def health(self) -> Health:
         """Current health statistics."""
@@ -194,11 +210,10 @@ class EdgeAgent:
             return
         self._last_health = now
         try:
-            payload = self.gate.screen(encode(self.health()), what="health")
+            health = self.gate.screen_message(self.health(), what="health")
+            self.link.publish_now(Kind.HEALTH, encode(health), qos=0)
         except ProtocolError:
             logger.exception("gateway %s: health message invalid", self.gateway_id)
-            return
-        self.link.publish_now(Kind.HEALTH, payload, qos=0)
 
     def start(self) -> None:
         """Connect and start publishing in the background."""

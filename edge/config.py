@@ -30,7 +30,9 @@ class BrokerConfig(Section):
 
     host: str = Field(default="127.0.0.1", description="Broker host name or address.")
     port: int = Field(default=1883, ge=1, le=65535, description="Broker TCP port.")
-    username: str | None = Field(default=None, description="MQTT user; by convention the gateway id.")
+    username: str | None = Field(
+        default=None, description="MQTT user; by convention the gateway id."
+    )
     password: SecretStr | None = Field(default=None, description="MQTT password.")
     keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keep-alive interval.")
     tls: bool = Field(default=False, description="Connect with TLS using the system CA store.")
@@ -108,7 +110,9 @@ def load_config(path: str | Path) -> GatewayConfig:
     try:
         size = file.stat().st_size
     except FileNotFoundError:
-        raise ConfigError(str(file), ["file not found; pass the gateway YAML with --config"]) from None
+        raise ConfigError(
+            str(file), ["file not found; pass the gateway YAML with --config"]
+        ) from None
     if size > MAX_CONFIG_BYTES:
         raise ConfigError(str(file), [f"file is {size} bytes, limit {MAX_CONFIG_BYTES}"])
     try:

@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 class MeterPoller:
     """Reads every meter when it is due and hands each tick's readings over as one batch."""
 
-    def __init__(self, meters: list[SimulatedMeterConfig], sink: Sink, *, tick_s: float = 0.5) -> None:
+    def __init__(
+        self, meters: list[SimulatedMeterConfig], sink: Sink, *, tick_s: float = 0.5
+    ) -> None:
         self._sink = sink
         self._tick_s = tick_s
         self._meters = [

@@ -17,8 +17,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
-from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from tenacity import Retrying, retry_if_exception_type, wait_random_exponential
 
 from edge.config import BrokerConfig
@@ -98,7 +98,9 @@ class MqttLink:
 
     def start(self) -> None:
         """Run the link in a named background thread."""
-        self._thread = threading.Thread(target=self._run, name=f"mqtt-{self._gateway_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"mqtt-{self._gateway_id}", daemon=True
+        )
         self._thread.start()
 
     def wake(self) -> None:
@@ -145,7 +147,7 @@ class MqttLink:
                 multiplier=self._broker.reconnect_min_s, max=self._broker.reconnect_max_s
             ),
             stop=lambda _state: self._stop.is_set(),
-            sleep=self._stop.wait,
+            sleep=self._sleep,
             before_sleep=lambda state: logger.warning(
                 "gateway %s: broker %s:%s unreachable (%s); retry %d",
                 self._gateway_id,
@@ -159,6 +161,9 @@ class MqttLink:
         for attempt in retrying:
             with attempt:
                 self._connect_once()
+
+    def _sleep(self, seconds: float) -> None:
+        self._stop.wait(seconds)  # a stop request ends the back-off at once
 
     def _connect_once(self) -> None:
         if self._stop.is_set():
@@ -179,13 +184,16 @@ class MqttLink:
         client.on_connect = self._on_connect
         client.on_publish = self._on_publish
         client.on_message = self._on_message
-        props = Properties(PacketTypes.CONNECT)
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = SESSION_EXPIRY_S
         self._connack = None
         self._client = client
         client.connect(
-            self._broker.host, self._broker.port, self._broker.keepalive_s,
-            clean_start=False, properties=props,
+            self._broker.host,
+            self._broker.port,
+            self._broker.keepalive_s,
+            clean_start=False,
+            properties=props,
         )
         deadline = time.monotonic() + 10
         while self._connack is None:
@@ -259,7 +267,7 @@ class MqttLink:
     def _on_message(self, _c: Any, _u: Any, message: mqtt.MQTTMessage) -> None:
         self.stats.commands += 1
         try:
-            self._on_command(message.payload)
+            self._on_command(bytes(message.payload))
         except Exception:
             logger.exception("gateway %s: command handler failed", self._gateway_id)
 

@@ -43,6 +43,10 @@ def _sql(name: str) -> str:
     return resources.files("hub.migrations").joinpath(name).read_text(encoding="utf-8")
 
 
+def _telemetry_variant(features: Features) -> str:
+    return "telemetry_timescale.sql" if features.timescaledb else "telemetry_native.sql"
+
+
 def migrate(conninfo: str) -> Features:
     """Apply pending migrations; safe to call from several processes at once."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -56,18 +60,17 @@ def migrate(conninfo: str) -> Features:
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
             done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
-            for version, name in MIGRATIONS:
+            for version, step in MIGRATIONS:
                 if version in done:
                     continue
-                if name == "telemetry":
-                    name = "telemetry_timescale.sql" if features.timescaledb else "telemetry_native.sql"
+                file = _telemetry_variant(features) if step == "telemetry" else step
                 with conn.transaction():
-                    conn.execute(_sql(name).encode())
+                    conn.execute(_sql(file).encode())
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                        (version, name),
+                        (version, file),
                     )
-                logger.info("applied migration %d (%s)", version, name)
+                logger.info("applied migration %d (%s)", version, file)
             if not features.timescaledb:
                 ensure_partitions(conn, datetime.now(UTC).date())
         finally:

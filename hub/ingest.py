@@ -68,8 +68,11 @@ class Ingestor:
         self._writer.start()
         self._client = self._make_client()
         self._client.connect_async(
-            self._settings.mqtt_host, self._settings.mqtt_port, 30,
-            clean_start=False, properties=self._connect_properties(),
+            self._settings.mqtt_host,
+            self._settings.mqtt_port,
+            30,
+            clean_start=False,
+            properties=self._connect_properties(),
         )
         self._client.loop_start()
 
@@ -83,7 +86,7 @@ class Ingestor:
             self._client.loop_stop()
 
     def _connect_properties(self) -> Properties:
-        props = Properties(PacketTypes.CONNECT)
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = SESSION_EXPIRY_S
         props.ReceiveMaximum = self._settings.receive_maximum
         return props
@@ -123,7 +126,9 @@ class Ingestor:
             logger.warning("hub lost the broker (%s); reconnecting", reason)
 
     def _on_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
-        self._queue.put(Incoming(message.topic, message.payload, message.mid, message.qos, client))
+        self._queue.put(
+            Incoming(message.topic, bytes(message.payload), message.mid, message.qos, client)
+        )
 
     # -- writer ------------------------------------------------------------
     def _write_loop(self) -> None:
@@ -153,7 +158,11 @@ class Ingestor:
         while len(batch) < self._settings.batch_max_messages:
             timeout = deadline - time.monotonic() if wait else 0
             try:
-                item = self._queue.get(timeout=max(timeout, 0.0)) if timeout > 0 else self._queue.get_nowait()
+                item = (
+                    self._queue.get(timeout=max(timeout, 0.0))
+                    if timeout > 0
+                    else self._queue.get_nowait()
+                )
             except queue.Empty:
                 break
             batch.append(item)
@@ -210,7 +219,9 @@ class Ingestor:
                 raise
             except psycopg.Error as exc:
                 raw = message.model_dump_json().encode()
-                dead.append(DeadLetter(f"(message {message.message_id})", "db_rejected", str(exc), raw))
+                dead.append(
+                    DeadLetter(f"(message {message.message_id})", "db_rejected", str(exc), raw)
+                )
                 self._metrics.dead_letters.labels("db_rejected").inc()
                 continue
             total.new_messages += part.new_messages

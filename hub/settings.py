@@ -26,16 +26,22 @@ class HubSettings(BaseSettings):
     mqtt_username: str | None = Field(default="_hub", description="Hub's broker user.")
     mqtt_password: SecretStr | None = Field(default=None, description="Hub's broker password.")
     share_group: str | None = Field(
-        default="hub",
-        description="MQTT v5 shared-subscription group; empty to subscribe plainly.",
+        default=None,
+        description=(
+            "MQTT v5 shared-subscription group for several hub replicas; unset for one hub. "
+            "Mosquitto 2.0 does not keep shared-subscription messages across a broker "
+            "restart, so use it with a broker that does (docs/operations.md)."
+        ),
     )
     instance: str = Field(
         default="1",
         pattern=r"^[A-Za-z0-9-]{1,32}$",
-        description="Replica name; keeps the broker session (and unacked messages) across restarts.",
+        description="Replica name; keeps its broker session (unacked messages) across restarts.",
     )
     batch_max_messages: int = Field(default=500, ge=1, le=10000, description="Messages per commit.")
-    batch_max_wait_ms: int = Field(default=50, ge=1, le=5000, description="Longest wait to fill a batch.")
+    batch_max_wait_ms: int = Field(
+        default=50, ge=1, le=5000, description="Longest wait to fill a batch."
+    )
     receive_maximum: int = Field(
         default=2000, ge=10, le=65535, description="Unacknowledged messages the broker may send us."
     )

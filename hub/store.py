@@ -113,9 +113,19 @@ def _insert_events(conn: psycopg.Connection[tuple[object, ...]], events: list[Ev
             " observed_at, historical, data, evidence)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
-                (e.message_id, e.gateway_id, e.device_id, e.type, e.severity, e.alarm, e.channel,
-                 e.observed_at, e.historical, Jsonb(e.data),
-                 Jsonb([r.model_dump() for r in e.evidence]))
+                (
+                    e.message_id,
+                    e.gateway_id,
+                    e.device_id,
+                    e.type,
+                    e.severity,
+                    e.alarm,
+                    e.channel,
+                    e.observed_at,
+                    e.historical,
+                    Jsonb(e.data),
+                    Jsonb([r.model_dump() for r in e.evidence]),
+                )
                 for e in events
             ],
         )
@@ -146,10 +156,18 @@ def _upsert_alerts(conn: psycopg.Connection[tuple[object, ...]], alarms: list[Ev
         cur.executemany(
             _ALERT_UPSERT,
             [
-                {"source": f"{e.gateway_id}/{e.device_id}", "type": e.type, "severity": e.severity,
-                 "gateway_id": e.gateway_id, "device_id": e.device_id, "channel": e.channel,
-                 "observed_at": e.observed_at, "message_id": e.message_id, "data": Jsonb(e.data),
-                 "evidence": Jsonb([r.model_dump() for r in e.evidence])}
+                {
+                    "source": f"{e.gateway_id}/{e.device_id}",
+                    "type": e.type,
+                    "severity": e.severity,
+                    "gateway_id": e.gateway_id,
+                    "device_id": e.device_id,
+                    "channel": e.channel,
+                    "observed_at": e.observed_at,
+                    "message_id": e.message_id,
+                    "data": Jsonb(e.data),
+                    "evidence": Jsonb([r.model_dump() for r in e.evidence]),
+                }
                 for e in sorted(alarms, key=lambda e: e.message_id)
             ],
         )
@@ -224,8 +242,14 @@ def _insert_dead(conn: psycopg.Connection[tuple[object, ...]], dead: list[DeadLe
             "INSERT INTO dead_letters (topic, reason, detail, payload_size, payload_sha256,"
             " payload_head) VALUES (%s, %s, %s, %s, %s, %s)",
             [
-                (_text(d.topic, 512), d.reason, _text(d.detail, 2000), len(d.payload),
-                 hashlib.sha256(d.payload).hexdigest(), d.payload[:DEAD_LETTER_HEAD_BYTES])
+                (
+                    _text(d.topic, 512),
+                    d.reason,
+                    _text(d.detail, 2000),
+                    len(d.payload),
+                    hashlib.sha256(d.payload).hexdigest(),
+                    d.payload[:DEAD_LETTER_HEAD_BYTES],
+                )
                 for d in dead
             ],
         )

@@ -58,16 +58,20 @@ def build_document() -> dict[str, Any]:
             "action": "send" if outgoing else "receive",
             "channel": {"$ref": f"#/channels/{name}"},
             "summary": f"{'Gateway publishes' if outgoing else 'Gateway receives'} {kind.value}.",
-            "bindings": {"mqtt": {
-                "qos": _QOS.get(kind, 1), "retain": kind in _RETAINED, "bindingVersion": "0.2.0",
-            }},
+            "bindings": {
+                "mqtt": {
+                    "qos": _QOS.get(kind, 1),
+                    "retain": kind in _RETAINED,
+                    "bindingVersion": "0.2.0",
+                }
+            },
         }
     return {
         "asyncapi": "3.0.0",
         "info": {
             "title": "smartcommunity edge-hub protocol",
             "version": f"{SCHEMA_VERSION}.0.0",
-            "description": "Wire contract between edge gateways and the hub (generated; do not edit).",
+            "description": "Wire contract between edge gateways and the hub (generated).",
         },
         "defaultContentType": "application/json",
         "channels": channels,

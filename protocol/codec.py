@@ -52,7 +52,9 @@ def decode(topic_name: str, payload: bytes) -> tuple[Topic, Envelope]:
     try:
         message = model.model_validate_json(payload)
     except ValidationError as exc:
-        reason = "bad_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "bad_schema"
+        reason = (
+            "bad_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "bad_schema"
+        )
         raise ProtocolError(reason, _summarise(exc)) from exc
     if message.gateway_id != parsed.gateway_id:
         raise ProtocolError(

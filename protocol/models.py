@@ -37,6 +37,7 @@ UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
 DeviceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,63}$")]
 Severity = Literal["critical", "major", "minor", "info"]
+AckStatus = Literal["accepted", "done", "rejected", "failed"]
 
 
 def _now() -> datetime:
@@ -52,9 +53,7 @@ class Strict(BaseModel):
 class Envelope(Strict):
     """Fields every message carries."""
 
-    schema_version: Literal[1] = Field(
-        default=SCHEMA_VERSION, description="Protocol schema version."
-    )
+    schema_version: Literal[1] = Field(default=1, description="Protocol schema version.")
     message_id: MessageId = Field(
         default_factory=new_message_id,
         description="UUIDv7: globally unique, time-ordered; the hub's idempotency key.",
@@ -177,7 +176,7 @@ class CommandAck(Envelope):
 
     kind: Literal["cmd-ack"] = "cmd-ack"
     command_id: MessageId
-    status: Literal["accepted", "done", "rejected", "failed"]
+    status: AckStatus
     detail: str = Field(default="", max_length=500)
 
 

@@ -143,9 +143,10 @@ class Scenario(_Node):
 
     def gateways(self) -> list[GatewayRow]:
         """Every gateway with the building or gate it serves."""
-        rows = []
+        rows: list[GatewayRow] = []
         for c in self.street.communities:
-            for place in [*c.buildings, *c.gates]:
+            places: list[Building | Gate] = [*c.buildings, *c.gates]
+            for place in places:
                 rows.extend(
                     GatewayRow(g.id, place.id, g.name, tuple(g.devices)) for g in place.gateways
                 )
@@ -176,6 +177,7 @@ def load_scenario(path: str | Path) -> Scenario:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in exc.errors()
         ]
         raise ScenarioError(str(file), problems) from exc

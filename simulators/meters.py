@@ -19,7 +19,32 @@ from protocol.models import Reading
 Profile = Literal["normal", "leak", "inactive"]
 
 # Litres per hour of a typical household by hour of day (morning and evening peaks).
-_WATER_L_PER_H = [2, 1, 1, 1, 2, 8, 25, 30, 18, 10, 8, 12, 20, 10, 6, 6, 8, 14, 28, 30, 24, 18, 10, 4]
+_WATER_L_PER_H = [
+    2,
+    1,
+    1,
+    1,
+    2,
+    8,
+    25,
+    30,
+    18,
+    10,
+    8,
+    12,
+    20,
+    10,
+    6,
+    6,
+    8,
+    14,
+    28,
+    30,
+    24,
+    18,
+    10,
+    4,
+]
 _LEAK_L_PER_H = 15.0
 
 
@@ -50,7 +75,9 @@ class SimulatedMeter:
             hours = max(0.0, (now - self._last).total_seconds() / 3600)
             self.total_m3 += self._use_litres(now.hour, hours) / 1000
         self._last = now
-        return Reading(device_id=self.device_id, metric=self.metric, ts=now, value=round(self.total_m3, 6))
+        return Reading(
+            device_id=self.device_id, metric=self.metric, ts=now, value=round(self.total_m3, 6)
+        )
 
     def _use_litres(self, hour: int, hours: float) -> float:
         if self.profile == "inactive":

@@ -61,7 +61,8 @@ class Mosquitto:
         for user, password in self.users.items():
             subprocess.run(
                 ["mosquitto_passwd", "-b", str(passwd), user, password],
-                check=True, capture_output=True,
+                check=True,
+                capture_output=True,
             )
         passwd.chmod(0o600)
         (self.workdir / "acl").write_text(acl_text())

@@ -12,7 +12,9 @@ import click
 
 from edge.errors import ConfigError
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "simulators" / "scenarios" / "lianhu.yaml"
+DEFAULT_SCENARIO = (
+    Path(__file__).resolve().parent.parent / "simulators" / "scenarios" / "lianhu.yaml"
+)
 
 
 def _logging(verbose: bool) -> None:
@@ -22,16 +24,23 @@ def _logging(verbose: bool) -> None:
     )
 
 
-def wait_for_signal(duration_s: float | None) -> None:
-    """Block until SIGINT/SIGTERM, or for ``duration_s`` seconds."""
-    done = threading.Event()
+_stop_requested = threading.Event()
+
+
+def catch_stop_signals() -> None:
+    """From now on SIGINT/SIGTERM ask for a clean stop instead of killing the process."""
 
     def handler(_sig: int, _frame: object) -> None:
-        done.set()
+        _stop_requested.set()
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
-    done.wait(duration_s)
+
+
+def wait_for_signal(duration_s: float | None) -> None:
+    """Block until SIGINT/SIGTERM, or for ``duration_s`` seconds."""
+    catch_stop_signals()
+    _stop_requested.wait(duration_s)
 
 
 @click.group()
@@ -65,14 +74,16 @@ def hub(host: str | None, port: int | None) -> None:
 
 
 @main.command()
-@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
-              help="Gateway YAML.")
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="Gateway YAML."
+)
 def edge(config_path: Path) -> None:
     """Run one edge gateway agent until SIGINT/SIGTERM."""
     from edge.agent import EdgeAgent
     from edge.config import load_config
     from edge.devices import MeterPoller
 
+    catch_stop_signals()
     try:
         config = load_config(config_path)
     except ConfigError as exc:
@@ -94,8 +105,13 @@ def protocol() -> None:
 
 
 @protocol.command("asyncapi")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("docs/asyncapi.json"),
-              show_default=True, help="Where to write the document ('-' for stdout).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("docs/asyncapi.json"),
+    show_default=True,
+    help="Where to write the document ('-' for stdout).",
+)
 def asyncapi(out: Path) -> None:
     """Write the AsyncAPI 3 document generated from the protocol models."""
     from protocol.asyncapi import render
@@ -109,18 +125,39 @@ def asyncapi(out: Path) -> None:
 
 
 @main.command()
-@click.option("--scenario", type=click.Path(path_type=Path), default=DEFAULT_SCENARIO,
-              show_default=True, help="Scenario YAML (street, communities, gateways, devices).")
+@click.option(
+    "--scenario",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_SCENARIO,
+    show_default=True,
+    help="Scenario YAML (street, communities, gateways, devices).",
+)
 @click.option("--broker", default="127.0.0.1:1883", show_default=True, help="Broker host:port.")
-@click.option("--passwords", type=click.Path(path_type=Path), required=True,
-              help="YAML mapping gateway id -> broker password.")
-@click.option("--outbox-dir", type=click.Path(path_type=Path), default=Path("var/outbox"),
-              show_default=True, help="Where the gateways keep their outboxes.")
-@click.option("--interval", type=float, default=5.0, show_default=True,
-              help="Seconds between meter readings.")
+@click.option(
+    "--passwords",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="YAML mapping gateway id -> broker password.",
+)
+@click.option(
+    "--outbox-dir",
+    type=click.Path(path_type=Path),
+    default=Path("var/outbox"),
+    show_default=True,
+    help="Where the gateways keep their outboxes.",
+)
+@click.option(
+    "--interval", type=float, default=5.0, show_default=True, help="Seconds between meter readings."
+)
 @click.option("--duration", type=float, default=None, help="Stop after this many seconds.")
-def sim(scenario: Path, broker: str, passwords: Path, outbox_dir: Path, interval: float,
-        duration: float | None) -> None:
+def sim(
+    scenario: Path,
+    broker: str,
+    passwords: Path,
+    outbox_dir: Path,
+    interval: float,
+    duration: float | None,
+) -> None:
     """Run every gateway of a scenario with simulated meters, through real edge agents."""
     import yaml
 
@@ -139,10 +176,16 @@ def sim(scenario: Path, broker: str, passwords: Path, outbox_dir: Path, interval
     for gw in plan.gateways():
         if gw.id not in secrets:
             raise click.ClickException(f"{passwords}: no password for gateway {gw.id!r}")
-        configs.append(gateway_config(
-            gw, broker_host=host or "127.0.0.1", broker_port=int(port),
-            password=str(secrets[gw.id]), outbox_dir=outbox_dir, meter_interval_s=interval,
-        ))
+        configs.append(
+            gateway_config(
+                gw,
+                broker_host=host or "127.0.0.1",
+                broker_port=int(port),
+                password=str(secrets[gw.id]),
+                outbox_dir=outbox_dir,
+                meter_interval_s=interval,
+            )
+        )
     community = Community(configs)
     community.start()
     click.echo(f"{len(configs)} gateways running")
@@ -154,19 +197,41 @@ def sim(scenario: Path, broker: str, passwords: Path, outbox_dir: Path, interval
 @click.option("--duration", type=float, default=None, help="Run this many seconds, then stop.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary line on exit.")
 @click.option("--port", type=int, default=8080, show_default=True, help="Hub API port.")
-@click.option("--workdir", type=click.Path(path_type=Path), default=None,
-              help="Keep database, broker and outboxes here (default: a temporary folder).")
-@click.option("--scenario", type=click.Path(path_type=Path), default=DEFAULT_SCENARIO,
-              show_default=True, help="Scenario YAML.")
-@click.option("--interval", type=float, default=2.0, show_default=True,
-              help="Seconds between meter readings.")
-def demo(duration: float | None, as_json: bool, port: int, workdir: Path | None,
-         scenario: Path, interval: float) -> None:
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Keep database, broker and outboxes here (default: a temporary folder).",
+)
+@click.option(
+    "--scenario",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_SCENARIO,
+    show_default=True,
+    help="Scenario YAML.",
+)
+@click.option(
+    "--interval", type=float, default=2.0, show_default=True, help="Seconds between meter readings."
+)
+def demo(
+    duration: float | None,
+    as_json: bool,
+    port: int,
+    workdir: Path | None,
+    scenario: Path,
+    interval: float,
+) -> None:
     """Run a whole simulated community: database, broker, hub and edge gateways."""
     from smartcommunity.demo import run_demo
 
-    summary = run_demo(duration_s=duration, port=port, workdir=workdir, scenario=scenario,
-                       interval_s=interval, echo=click.echo)
+    summary = run_demo(
+        duration_s=duration,
+        port=port,
+        workdir=workdir,
+        scenario=scenario,
+        interval_s=interval,
+        echo=click.echo,
+    )
     if as_json:
         import json
 

@@ -79,7 +79,7 @@ class Community:
             self.pollers.append(poller)
 
     def stop(self, *, drain_s: float = 5.0) -> int:
-        """Stop the meters, give the outboxes time to drain, stop the agents; return what is left."""
+        """Stop meters, let the outboxes drain, stop the agents; return what is left."""
         for poller in self.pollers:
             poller.stop()
         deadline = time.monotonic() + drain_s

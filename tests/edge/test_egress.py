@@ -8,6 +8,12 @@ import pytest
 
 from edge.egress import EgressGate
 from edge.errors import PrivacyViolation
+from protocol.models import Envelope, Telemetry
+from tests.factories import alarm, readings
+
+
+def telemetry_with_device(device: str) -> Telemetry:
+    return Telemetry(gateway_id="gw-a", readings=readings(0, 3, device=device))
 
 
 @pytest.mark.parametrize(
@@ -49,5 +55,29 @@ def test_registered_names_are_refused() -> None:
     ["冀A·1**45", "京AD****5", "resident r-7f3a9c", "value 1.2345678901234567", "ts 1795436452175"],
 )
 def test_desensitised_payloads_pass(value: str) -> None:
-    payload = json.dumps({"data": {"v": value}, "n": 12345678901234567890}, ensure_ascii=False).encode()
+    payload = json.dumps(
+        {"data": {"v": value}, "n": 12345678901234567890}, ensure_ascii=False
+    ).encode()
     assert EgressGate().screen(payload, what="event") == payload
+
+
+@pytest.mark.parametrize(
+    ("message", "found"),
+    [
+        (telemetry_with_device("13812345678"), "mobile number"),
+        (alarm().model_copy(update={"data": {"owner_phone": 13812345678}}), "mobile number"),
+        (alarm().model_copy(update={"data": {"plates": ["冀A12345"]}}), "full plate"),
+        (alarm().model_copy(update={"data": {"冀A12345": "seen"}}), "full plate"),
+    ],
+)
+def test_typed_messages_are_screened_field_by_field(message: Envelope, found: str) -> None:
+    with pytest.raises(PrivacyViolation) as info:
+        EgressGate().screen_message(message, what="msg")
+    assert info.value.found == found
+
+
+def test_clean_typed_messages_pass_unchanged() -> None:
+    message = alarm().model_copy(update={"data": {"plate": "冀A·1**45", "floor": 12}})
+    assert EgressGate().screen_message(message, what="msg") is message
+    batch = telemetry_with_device("m-1")
+    assert EgressGate().screen_message(batch, what="msg") is batch

@@ -16,7 +16,10 @@ def test_messages_survive_reopening(tmp_path: Path) -> None:
     box.close()
     again = Outbox(tmp_path / "o.sqlite")
     items = again.after(0, 10)
-    assert [(i.topic, i.payload, i.retain) for i in items] == [("t/1", b"a", False), ("t/2", b"b", True)]
+    assert [(i.topic, i.payload, i.retain) for i in items] == [
+        ("t/1", b"a", False),
+        ("t/2", b"b", True),
+    ]
     assert again.depth() == 2
 
 

@@ -50,7 +50,8 @@ def values(database_url: str, gateway: str = "gw-a") -> list[float]:
 def mqtt_client(port: int, user: str, password: str, client_id: str = "") -> Iterator[mqtt.Client]:
     """A connected MQTT v5 client with its network loop running."""
     client = mqtt.Client(
-        CallbackAPIVersion.VERSION2, client_id=client_id or f"test-{user}-{time.monotonic_ns()}",
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id or f"test-{user}-{time.monotonic_ns()}",
         protocol=MQTTProtocolVersion.MQTTv5,
     )
     client.username_pw_set(user, password)

@@ -95,17 +95,30 @@ def test_device_time_is_normalised_to_utc() -> None:
         (b"{not json", "bad_json", "Invalid JSON"),
         (b"[]", "bad_schema", "should be an object"),
         (b'{"gateway_id": "gw-a", "readings": []}', "bad_schema", "readings"),
-        (b'{"gateway_id": "gw-a", "readings": [{"device_id": "m", "metric": "x", '
-         b'"ts": "2026-01-01T00:00:00", "value": 1}]}', "bad_schema", "timezone"),
-        (b'{"gateway_id": "gw-a", "schema_version": 2, "readings": []}', "bad_schema",
-         "schema_version"),
+        (
+            b'{"gateway_id": "gw-a", "readings": [{"device_id": "m", "metric": "x", '
+            b'"ts": "2026-01-01T00:00:00", "value": 1}]}',
+            "bad_schema",
+            "timezone",
+        ),
+        (
+            b'{"gateway_id": "gw-a", "schema_version": 2, "readings": []}',
+            "bad_schema",
+            "schema_version",
+        ),
         (b'{"gateway_id": "gw-a", "surprise": 1, "readings": []}', "bad_schema", "surprise"),
-        (b'{"gateway_id": "gw-b", "readings": [{"device_id": "m", "metric": "x", '
-         b'"ts": "2026-01-01T00:00:00Z", "value": 1}]}', "gateway_mismatch", "gw-b"),
+        (
+            b'{"gateway_id": "gw-b", "readings": [{"device_id": "m", "metric": "x", '
+            b'"ts": "2026-01-01T00:00:00Z", "value": 1}]}',
+            "gateway_mismatch",
+            "gw-b",
+        ),
         (b"\xff\xfe\x00garbage", "bad_json", "Invalid JSON"),
     ],
 )
-def test_invalid_payloads_are_refused_with_reason(payload: bytes, reason: str, fragment: str) -> None:
+def test_invalid_payloads_are_refused_with_reason(
+    payload: bytes, reason: str, fragment: str
+) -> None:
     with pytest.raises(ProtocolError) as info:
         decode("sc/v1/gw/gw-a/telemetry", payload)
     assert info.value.reason == reason
@@ -140,7 +153,9 @@ def test_too_many_readings_are_refused() -> None:
 
 def test_asyncapi_document_is_current() -> None:
     committed = (ROOT / "docs" / "asyncapi.json").read_text(encoding="utf-8")
-    assert committed == render(), "docs/asyncapi.json is stale: run `smartcommunity protocol asyncapi`"
+    assert committed == render(), (
+        "docs/asyncapi.json is stale: run `smartcommunity protocol asyncapi`"
+    )
 
 
 def test_asyncapi_document_covers_every_kind() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
@@ -26,13 +26,13 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Most rows to return.")]
 
 
 @router.get("/sites", response_model=list[SitePublic])
-def list_sites(db: DbDep) -> list[dict[str, object]]:
+def list_sites(db: DbDep) -> list[dict[str, Any]]:
     """The site tree, parents first."""
     return db.execute("SELECT id, kind, parent_id, name, path FROM sites ORDER BY path").fetchall()
 
 
 @router.get("/gateways", response_model=list[GatewayPublic])
-def list_gateways(db: DbDep, site: str | None = None) -> list[dict[str, object]]:
+def list_gateways(db: DbDep, site: str | None = None) -> list[dict[str, Any]]:
     """Gateways with online/offline from their retained state; ``site`` filters by subtree."""
     return db.execute(
         "SELECT g.id, g.name, g.site_id, g.status, g.status_at, g.last_seen, g.agent_version,"
@@ -53,14 +53,16 @@ def query_telemetry(
     start: datetime | None = None,
     end: datetime | None = None,
     bucket: Literal["1m", "5m", "15m", "1h", "1d"] = "5m",
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Readings aggregated per time bucket (``date_bin``), newest last."""
     end = end or datetime.now(UTC)
     start = start or end - timedelta(hours=24)
     if start.tzinfo is None or end.tzinfo is None:
         raise HTTPException(422, "start and end need a time zone, e.g. 2026-11-23T08:00:00+08:00")
     if start >= end:
-        raise HTTPException(422, f"start ({start.isoformat()}) must be before end ({end.isoformat()})")
+        raise HTTPException(
+            422, f"start ({start.isoformat()}) must be before end ({end.isoformat()})"
+        )
     return db.execute(
         "SELECT date_bin(%(bucket)s::interval, time, TIMESTAMPTZ '2000-01-01') AS bucket,"
         " device_id, metric, avg(value) AS avg, min(value) AS min, max(value) AS max,"
@@ -69,8 +71,15 @@ def query_telemetry(
         "  AND (%(device)s::text IS NULL OR device_id = %(device)s)"
         "  AND (%(metric)s::text IS NULL OR metric = %(metric)s)"
         " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT %(limit)s",
-        {"bucket": BUCKETS[bucket], "gw": gateway_id, "start": start, "end": end,
-         "device": device_id, "metric": metric, "limit": MAX_POINTS},
+        {
+            "bucket": BUCKETS[bucket],
+            "gw": gateway_id,
+            "start": start,
+            "end": end,
+            "device": device_id,
+            "metric": metric,
+            "limit": MAX_POINTS,
+        },
     ).fetchall()
 
 
@@ -78,10 +87,10 @@ def query_telemetry(
 def list_events(
     db: DbDep,
     limit: Limit = 100,
-    type: str | None = None,  # noqa: A002 - the query parameter is called type
+    type: str | None = None,
     gateway_id: str | None = None,
     since: datetime | None = None,
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Events, newest first."""
     return db.execute(
         "SELECT message_id::text, gateway_id, device_id, type, severity, alarm, channel,"
@@ -95,7 +104,7 @@ def list_events(
 
 
 @router.get("/alerts", response_model=list[AlertPublic])
-def list_alerts(db: DbDep, limit: Limit = 100, status: str | None = None) -> list[dict[str, object]]:
+def list_alerts(db: DbDep, limit: Limit = 100, status: str | None = None) -> list[dict[str, Any]]:
     """Alerts, most recent activity first."""
     return db.execute(
         "SELECT id, source, type, severity, status, gateway_id, device_id, site_id, count,"
@@ -106,7 +115,7 @@ def list_alerts(db: DbDep, limit: Limit = 100, status: str | None = None) -> lis
 
 
 @router.get("/dead-letters", response_model=list[DeadLetterPublic])
-def list_dead_letters(db: DbDep, limit: Limit = 100) -> list[dict[str, object]]:
+def list_dead_letters(db: DbDep, limit: Limit = 100) -> list[dict[str, Any]]:
     """Refused messages with the reason, newest first."""
     return db.execute(
         "SELECT id, received_at, topic, reason, detail, payload_size, payload_sha256"
@@ -116,7 +125,7 @@ def list_dead_letters(db: DbDep, limit: Limit = 100) -> list[dict[str, object]]:
 
 
 @router.get("/stats", response_model=Stats)
-def stats(db: DbDep) -> dict[str, object] | None:
+def stats(db: DbDep) -> dict[str, Any] | None:
     """Counts of what the hub holds."""
     return db.execute(
         "SELECT (SELECT count(*) FROM telemetry) AS telemetry_rows,"

@@ -1,0 +1,5 @@
+"""``python -m smartcommunity`` runs the command line."""
+
+from smartcommunity.cli import main
+
+main()
