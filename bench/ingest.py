@@ -153,7 +153,8 @@ def main() -> None:
         "duplicates": dups,
         "readings_per_run": args.readings,
         "runs": args.repeat,
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
     }
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 

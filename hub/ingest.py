@@ -85,6 +85,12 @@ class Ingestor:
             self._client.disconnect()
             self._client.loop_stop()
 
+    def publish(self, topic: str, payload: bytes) -> None:
+        """Publish a command (QoS 1); paho queues it while the broker is away."""
+        if self._client is None:
+            raise RuntimeError("ingest is not running; cannot publish")
+        self._client.publish(topic, payload, qos=1)
+
     def _connect_properties(self) -> Properties:
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = SESSION_EXPIRY_S

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from hub.api.routes import data, health
+from hub.api.routes import commands, data, health
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 
@@ -27,4 +27,5 @@ def create_app(settings: HubSettings, *, ingest: bool = True) -> FastAPI:
     app = FastAPI(title="smartcommunity hub", version="0.1.0", lifespan=lifespan)
     app.include_router(health.router)
     app.include_router(data.router)
+    app.include_router(commands.router)
     return app

@@ -33,14 +33,18 @@ def list_sites(db: DbDep) -> list[dict[str, Any]]:
 
 @router.get("/gateways", response_model=list[GatewayPublic])
 def list_gateways(db: DbDep, site: str | None = None) -> list[dict[str, Any]]:
-    """Gateways with online/offline from their retained state; ``site`` filters by subtree."""
+    """Gateways with online/offline from their retained state; ``site`` limits to a subtree."""
+    columns = (
+        "g.id, g.name, g.site_id, g.status, g.status_at, g.last_seen, g.agent_version,"
+        " g.capabilities, g.health"
+    )
+    if site is None:
+        return db.execute(f"SELECT {columns} FROM gateways g ORDER BY g.id").fetchall()
     return db.execute(
-        "SELECT g.id, g.name, g.site_id, g.status, g.status_at, g.last_seen, g.agent_version,"
-        " g.capabilities, g.health FROM gateways g LEFT JOIN sites s ON s.id = g.site_id"
-        " WHERE %(site)s::text IS NULL OR s.path = %(site)s OR s.path LIKE %(prefix)s"
-        "    OR s.path LIKE %(middle)s OR s.id = %(site)s"
-        " ORDER BY g.id",
-        {"site": site, "prefix": f"{site}/%", "middle": f"%/{site}/%"},
+        f"SELECT {columns} FROM gateways g JOIN sites s ON s.id = g.site_id"
+        " JOIN sites root ON root.id = %s"
+        " WHERE s.path = root.path OR starts_with(s.path, root.path || '/') ORDER BY g.id",
+        (site,),
     ).fetchall()
 
 

@@ -1,0 +1,94 @@
+"""Commands from the hub to a gateway (valve, barrier, config, allow-lists)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.api.deps import DbDep, RuntimeDep
+from protocol.codec import encode
+from protocol.errors import ProtocolError
+from protocol.models import Command, DeviceId, Name
+from protocol.topics import Kind, topic
+
+router = APIRouter(prefix="/api/v1", tags=["commands"])
+
+
+class CommandCreate(BaseModel):
+    """A command to send."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = Field(description="e.g. valve.close, barrier.open, allowlist.sync, ping.")
+    device_id: DeviceId | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    ttl_s: int = Field(default=300, ge=1, le=86_400, description="Refused by the edge after this.")
+
+
+class CommandPublic(BaseModel):
+    """A command and its acknowledgement."""
+
+    message_id: str
+    gateway_id: str
+    name: str
+    device_id: str | None
+    status: str
+    detail: str
+    issued_at: datetime
+    acked_at: datetime | None
+
+
+@router.post("/gateways/{gateway_id}/commands", response_model=CommandPublic, status_code=202)
+def send_command(
+    gateway_id: str, body: CommandCreate, db: DbDep, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Record and publish a command; its status follows the gateway's cmd-ack."""
+    if db.execute("SELECT 1 FROM gateways WHERE id = %s", (gateway_id,)).fetchone() is None:
+        raise HTTPException(404, f"no gateway {gateway_id!r}; see GET /api/v1/gateways")
+    if runtime.ingestor is None:
+        raise HTTPException(503, "this hub process does not talk to the broker")
+    command = Command(
+        gateway_id=gateway_id,
+        name=body.name,
+        device_id=body.device_id,
+        args=body.args,
+        expires_at=datetime.now(UTC) + timedelta(seconds=body.ttl_s),
+    )
+    try:
+        payload = encode(command)
+    except ProtocolError as exc:
+        raise HTTPException(413, exc.detail) from exc
+    row = db.execute(
+        "INSERT INTO commands (message_id, gateway_id, name, device_id, args, issued_by)"
+        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING message_id::text, gateway_id, name,"
+        " device_id, status, detail, issued_at, acked_at",
+        (
+            command.message_id,
+            gateway_id,
+            body.name,
+            body.device_id,
+            Jsonb(body.args),
+            command.issued_by,
+        ),
+    ).fetchone()
+    db.connection.commit()  # recorded before it can be acknowledged
+    runtime.ingestor.publish(topic(gateway_id, Kind.CMD), payload)
+    assert row is not None
+    return row
+
+
+@router.get("/commands/{message_id}", response_model=CommandPublic)
+def get_command(message_id: str, db: DbDep) -> dict[str, Any]:
+    """A command's current status."""
+    row = db.execute(
+        "SELECT message_id::text, gateway_id, name, device_id, status, detail, issued_at,"
+        " acked_at FROM commands WHERE message_id::text = %s",
+        (message_id,),
+    ).fetchone()
+    if row is None:
+        raise HTTPException(404, f"no command {message_id!r}")
+    return row

@@ -1,0 +1,110 @@
+"""The command line: demo summary, sim, protocol and config errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import USERS, TestBroker
+from tests.integration.helpers import SCENARIO
+
+CLI = [sys.executable, "-m", "smartcommunity"]
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_demo_runs_unattended_and_prints_a_summary(tmp_path: Path) -> None:
+    result = run(
+        "demo",
+        "--duration",
+        "8",
+        "--json",
+        "--port",
+        "0",
+        "--interval",
+        "1",
+        "--workdir",
+        str(tmp_path / "demo"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "hub: http://127.0.0.1:" in result.stdout
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"telemetry_rows", "events", "alerts", "dead_letters", "gateways_online"} <= set(summary)
+    assert summary["gateways_online"] == 6
+    assert summary["telemetry_rows"] >= 48 * 4  # 48 meters, a reading a second, some seconds
+    assert summary["dead_letters"] == 0
+    assert summary["outbox_left"] == 0
+
+
+def test_sim_publishes_through_edge_agents(broker: TestBroker, tmp_path: Path) -> None:
+    passwords = tmp_path / "passwords.yaml"
+    passwords.write_text(yaml.safe_dump({k: v for k, v in USERS.items() if k.startswith("gw")}))
+    result = run(
+        "sim",
+        "--scenario",
+        str(SCENARIO),
+        "--broker",
+        f"127.0.0.1:{broker.port}",
+        "--passwords",
+        str(passwords),
+        "--outbox-dir",
+        str(tmp_path / "ob"),
+        "--interval",
+        "0.2",
+        "--duration",
+        "2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 gateways running" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "ob").glob("*.sqlite")) == [
+        "gw-a.sqlite",
+        "gw-b.sqlite",
+        "gw-c.sqlite",
+    ]
+
+
+def test_sim_names_a_missing_password(tmp_path: Path) -> None:
+    passwords = tmp_path / "passwords.yaml"
+    passwords.write_text(yaml.safe_dump({"gw-a": "x"}))
+    result = run("sim", "--scenario", str(SCENARIO), "--passwords", str(passwords))
+    assert result.returncode != 0
+    assert "no password for gateway 'gw-b'" in result.stderr
+
+
+def test_edge_reports_config_errors_by_key(tmp_path: Path) -> None:
+    config = tmp_path / "gw.yaml"
+    config.write_text("gateway_id: gw-a\noutbox: {path: x.sqlite}\nbrokr: {}\n")
+    result = run("edge", "--config", str(config))
+    assert result.returncode != 0
+    assert "brokr: unknown key" in result.stderr
+
+
+def test_protocol_asyncapi_to_stdout() -> None:
+    result = run("protocol", "asyncapi", "--out", "-")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["asyncapi"] == "3.0.0"
+
+
+def test_hub_refuses_default_secret_in_production(tmp_path: Path) -> None:
+    env_run = subprocess.run(
+        [*CLI, "hub"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SC_ENVIRONMENT": "production",
+            "SC_DATABASE_URL": "postgresql:///nowhere",
+        },
+    )
+    assert env_run.returncode != 0
+    assert "SC_SECRET_KEY must be set" in env_run.stderr
