@@ -27,8 +27,11 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 FULL_PLATE_RE = re.compile(
     rf"[{_PROVINCES}][A-Z][·.\s]?[A-HJ-NP-Z0-9]{{4,5}}[A-HJ-NP-Z0-9挂学警港澳领使]"
 )
-MOBILE_RE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d{9}(?!\d)")
-RESIDENT_ID_RE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+# Boundaries are ASCII letters, digits and '.', not \w: a number inside a hex id
+# or a decimal fraction is not a phone number, but one right after Chinese
+# text (电话13812345678) is.
+MOBILE_RE = re.compile(r"(?<![0-9A-Za-z.])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
+RESIDENT_ID_RE = re.compile(r"(?<![0-9A-Za-z.])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 _PATTERNS = (
@@ -105,7 +108,9 @@ def _texts(message: Envelope) -> set[str]:
     if isinstance(message, Evidence):
         return {message.gateway_id}  # content is an image: desensitised by the capability
     found: set[str] = set()
-    stack: list[object] = [message.model_dump(mode="json")]
+    # Ids and times are generated and pattern-checked; random hex can look like a number.
+    generated = {"message_id", "command_id", "device_time", "schema_version", "historical"}
+    stack: list[object] = [message.model_dump(mode="json", exclude=generated)]
     while stack:
         item = stack.pop()
         if isinstance(item, str):

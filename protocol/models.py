@@ -104,8 +104,9 @@ class Reading(Strict):
 
     device_id: DeviceId
     metric: Name = Field(description="What is measured, e.g. water.total_m3, gas.lel_pct.")
-    ts: UtcTime = Field(description="Measurement time (device clock, UTC).")
-    value: Annotated[float, AfterValidator(_finite)]
+    # Plain validators (no Python callbacks): a telemetry batch holds thousands of readings.
+    ts: AwareDatetime = Field(description="Measurement time (device clock, with its UTC offset).")
+    value: float = Field(allow_inf_nan=False, description="Measured value; finite.")
 
 
 MAX_READINGS = 5000

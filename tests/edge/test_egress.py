@@ -81,3 +81,29 @@ def test_clean_typed_messages_pass_unchanged() -> None:
     assert EgressGate().screen_message(message, what="msg") is message
     batch = telemetry_with_device("m-1")
     assert EgressGate().screen_message(batch, what="msg") is batch
+
+
+def test_random_message_ids_never_look_like_phone_numbers() -> None:
+    gate = EgressGate()
+    for _ in range(20_000):
+        gate.screen_message(alarm(), what="event")
+    assert gate.refused == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("电话13812345678", True),
+        ("tel:13812345678", True),
+        ("0.13812345678", False),
+        ("0a13812345678b", False),
+        ("id 01a20852-17ea-725e-840f-138123456789", False),
+    ],
+)
+def test_phone_boundaries(text: str, refused: bool) -> None:
+    payload = json.dumps({"note": text}, ensure_ascii=False).encode()
+    if refused:
+        with pytest.raises(PrivacyViolation):
+            EgressGate().screen(payload, what="event")
+    else:
+        assert EgressGate().screen(payload, what="event") == payload

@@ -1,0 +1,1 @@
+"""Household simulators with ground truth: water use, gas leaks, wearables, a community stream."""
