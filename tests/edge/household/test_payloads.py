@@ -11,11 +11,10 @@ from pydantic import ValidationError
 
 from edge.egress import EgressGate
 from edge.household.config import HouseholdSafetyConfig
-from edge.household.emit import Emitter
 from edge.household.errors import PayloadError
 from edge.household.payloads import MAX_RAW_BYTES, parse
 from protocol.models import Reading
-from tests.edge.household.factories import T0, RecordingSink, make_safety, scalar
+from tests.edge.household.factories import T0, make_safety, scalar
 
 ACCEL = {"device_id": "wb-1", "metric": "accel.g", "ts": T0, "hz": 50}
 
