@@ -19,7 +19,11 @@ from psycopg_pool import ConnectionPool
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS: list[tuple[int, str]] = [(1, "0001_core.sql"), (2, "telemetry")]
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, "0001_core.sql"),
+    (2, "telemetry"),
+    (3, "0003_alerting.sql"),
+]
 PARTITION_DAYS_BEHIND = 7
 PARTITION_DAYS_AHEAD = 3
 

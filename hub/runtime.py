@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from psycopg_pool import ConnectionPool
 
+from hub.alerts.escalation import EscalationWorker
 from hub.db import Features, make_pool, migrate
 from hub.ingest import Ingestor
 from hub.metrics import HubMetrics
@@ -26,6 +27,7 @@ class HubRuntime:
     features: Features
     metrics: HubMetrics = field(default_factory=HubMetrics)
     ingestor: Ingestor | None = None
+    escalation: EscalationWorker | None = None
 
     @classmethod
     def start(cls, settings: HubSettings, *, ingest: bool = True) -> HubRuntime:
@@ -40,10 +42,14 @@ class HubRuntime:
         if ingest:
             runtime.ingestor = Ingestor(settings, pool, runtime.metrics)
             runtime.ingestor.start()
+            runtime.escalation = EscalationWorker(pool, every_s=settings.escalation_every_s)
+            runtime.escalation.start()
         return runtime
 
     def stop(self) -> None:
         """Stop ingest (acknowledging what was committed) and close the pool."""
+        if self.escalation is not None:
+            self.escalation.stop()
         if self.ingestor is not None:
             self.ingestor.stop()
         self.pool.close()

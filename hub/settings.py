@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_DEV_SECRET = "dev-only-change-me"  # noqa: S105 - refused outside development, below
+_DEV_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused outside development, below
 
 
 class HubSettings(BaseSettings):
@@ -51,12 +51,18 @@ class HubSettings(BaseSettings):
     secret_key: SecretStr = Field(
         default=SecretStr(_DEV_SECRET), description="Key for signing tokens and webhooks."
     )
+    escalation_every_s: float = Field(
+        default=5.0, gt=0, le=300, description="How often overdue alerts are looked for."
+    )
     ingested_retention_days: int = Field(
         default=30, ge=1, description="How long message ids are kept for de-duplication."
     )
 
     @model_validator(mode="after")
     def verify_production_secrets(self) -> HubSettings:
-        if self.environment == "production" and self.secret_key.get_secret_value() == _DEV_SECRET:
-            raise ValueError("SC_SECRET_KEY must be set to a random value in production")
+        key = self.secret_key.get_secret_value()
+        if self.environment == "production" and (key == _DEV_SECRET or len(key) < 32):
+            raise ValueError(
+                "SC_SECRET_KEY must be set to a random value of 32+ characters in production"
+            )
         return self

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
+from hub.alerts import audit
 from protocol.models import CommandAck, Envelope, Event, Evidence, Health, State, Telemetry
 
 DEAD_LETTER_HEAD_BYTES = 8 * 1024
@@ -133,44 +134,65 @@ def _insert_events(conn: psycopg.Connection[tuple[object, ...]], events: list[Ev
 
 
 _ALERT_UPSERT = """
-INSERT INTO alerts (source, type, severity, gateway_id, device_id, site_id, channel,
-                    first_seen, last_seen, last_event, data, evidence)
-VALUES (%(source)s, %(type)s, %(severity)s, %(gateway_id)s, %(device_id)s,
-        (SELECT coalesce(d.site_id, g.site_id) FROM gateways g
-           LEFT JOIN devices d ON d.gateway_id = g.id AND d.id = %(device_id)s
-          WHERE g.id = %(gateway_id)s),
-        %(channel)s, %(observed_at)s, %(observed_at)s, %(message_id)s, %(data)s, %(evidence)s)
+WITH place AS (
+    SELECT s.id AS site_id, s.path FROM gateways g
+      LEFT JOIN devices d ON d.gateway_id = g.id AND d.id = %(device_id)s
+      LEFT JOIN sites s ON s.id = coalesce(d.site_id, g.site_id)
+     WHERE g.id = %(gateway_id)s
+), sla AS (SELECT ack_within, resolve_within FROM alert_sla WHERE severity = %(severity)s)
+INSERT INTO alerts (source, type, severity, gateway_id, device_id, site_id, site_path,
+                    community_id, resident_id, channel, first_seen, last_seen, last_event,
+                    data, evidence, ack_due, resolve_due)
+SELECT %(source)s, %(type)s, %(severity)s, %(gateway_id)s, %(device_id)s,
+       (SELECT site_id FROM place), (SELECT path FROM place),
+       nullif(split_part((SELECT path FROM place), '/', 2), ''), %(resident_id)s,
+       %(channel)s, %(observed_at)s, %(observed_at)s, %(message_id)s, %(data)s, %(evidence)s,
+       now() + (SELECT ack_within FROM sla), now() + (SELECT resolve_within FROM sla)
 ON CONFLICT (source, type) WHERE status NOT IN ('resolved', 'closed') DO UPDATE SET
     count = alerts.count + 1,
     last_seen = greatest(alerts.last_seen, excluded.last_seen),
     last_event = excluded.last_event,
     data = excluded.data,
     evidence = excluded.evidence
+RETURNING id, (xmax = 0) AS inserted
 """
 
 
 def _upsert_alerts(conn: psycopg.Connection[tuple[object, ...]], alarms: list[Event]) -> int:
-    if not alarms:
-        return 0
-    with conn.cursor() as cur:
-        cur.executemany(
+    """One open alert per (source, type); a new one is audited as raised."""
+    for e in sorted(alarms, key=lambda e: e.message_id):
+        resident = e.data.get("resident_id")
+        row = conn.execute(
             _ALERT_UPSERT,
-            [
-                {
-                    "source": f"{e.gateway_id}/{e.device_id}",
+            {
+                "source": f"{e.gateway_id}/{e.device_id}",
+                "type": e.type,
+                "severity": e.severity,
+                "gateway_id": e.gateway_id,
+                "device_id": e.device_id,
+                "channel": e.channel,
+                "observed_at": e.observed_at,
+                "message_id": e.message_id,
+                "data": Jsonb(e.data),
+                "evidence": Jsonb([r.model_dump() for r in e.evidence]),
+                "resident_id": resident if isinstance(resident, str) else None,
+            },
+        ).fetchone()
+        if row is not None and row[1]:
+            audit.append(
+                conn,
+                actor="system",
+                action="raised",
+                alert_id=int(str(row[0])),
+                detail={
                     "type": e.type,
                     "severity": e.severity,
-                    "gateway_id": e.gateway_id,
-                    "device_id": e.device_id,
-                    "channel": e.channel,
-                    "observed_at": e.observed_at,
-                    "message_id": e.message_id,
-                    "data": Jsonb(e.data),
-                    "evidence": Jsonb([r.model_dump() for r in e.evidence]),
-                }
-                for e in sorted(alarms, key=lambda e: e.message_id)
-            ],
-        )
+                    "level": "community",
+                    "source": f"{e.gateway_id}/{e.device_id}",
+                    "event": e.message_id,
+                },
+                at=datetime.now(UTC),
+            )
     return len(alarms)
 
 

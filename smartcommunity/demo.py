@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from pydantic import SecretStr
 
 from hub.api.app import create_app
+from hub.auth.users import create_user
 from hub.settings import HubSettings
 from protocol.sites import load_scenario
 from smartcommunity.broker import Mosquitto, free_port
@@ -84,6 +85,7 @@ def run_demo(
     )
     hub = HubServer(settings)
     hub.start()
+    create_demo_users(database_url)
     community = Community(
         [
             gateway_config(
@@ -102,6 +104,10 @@ def run_demo(
         f"hub: http://{settings.api_host}:{settings.api_port}/  "
         f"({len(community.configs)} gateways; Ctrl-C to stop)"
     )
+    echo(
+        f"demo users (password {DEMO_PASSWORD}): "
+        + ", ".join(f"{name} ({role})" for name, role, _ in DEMO_USERS)
+    )
     try:
         wait_for_signal(duration_s)
     finally:
@@ -116,6 +122,32 @@ def run_demo(
         if tmp is not None:
             tmp.cleanup()
     return summary
+
+
+DEMO_PASSWORD = "demo-only-pw"  # noqa: S105 - printed at start; the demo is local only
+DEMO_USERS = [
+    ("admin", "admin", None),
+    ("street", "street_officer", "st-lianhu"),
+    ("qn-duty", "community_officer", "c-qingnian"),
+    ("qn-security", "property_security", "c-qingnian"),
+    ("tb-duty", "community_officer", "c-taibai"),
+    ("auditor", "auditor", None),
+]
+
+
+def create_demo_users(database_url: str) -> None:
+    """One user per role, all with the demo password."""
+    with psycopg.connect(database_url) as conn:
+        for name, role, site in DEMO_USERS:
+            if conn.execute("SELECT 1 FROM users WHERE username = %s", (name,)).fetchone():
+                continue
+            create_user(
+                conn,
+                username=name,
+                password=DEMO_PASSWORD,
+                role=role,  # type: ignore[arg-type]
+                site_id=site,
+            )
 
 
 def summarise(database_url: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -71,3 +72,48 @@ def alarm(gateway_id: str = "gw-a", device: str = "gm-1", type_: str = "gas_alar
         observed_at=T0,
         data={"lel_pct": 35.0},
     )
+
+
+PASSWORD = "test-password-1"
+ROLE_USERS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
+    ("admin", "admin", None, ()),
+    ("street", "street_officer", "st-test", ()),
+    ("one-duty", "community_officer", "c-one", ()),
+    ("two-duty", "community_officer", "c-two", ()),
+    ("one-security", "property_security", "c-one", ()),
+    ("carer", "caregiver", None, ("r-1",)),
+    ("auditor", "auditor", None, ()),
+]
+
+
+def add_users(database_url: str) -> None:
+    """One user per role over the test scenario (tests/data/scenario.yaml)."""
+    import psycopg
+
+    from hub.auth.users import create_user
+
+    with psycopg.connect(database_url) as conn:
+        for name, role, site, residents in ROLE_USERS:
+            create_user(
+                conn,
+                username=name,
+                password=PASSWORD,
+                role=role,  # type: ignore[arg-type]
+                site_id=site,
+                residents=residents,
+            )
+
+
+def sign_in(client: Any, username: str) -> dict[str, str]:
+    """Authorization header for ``username`` (a TestClient or httpx client).
+
+    Tokens are kept per client: argon2 is slow on purpose, tests need not be.
+    """
+    tokens: dict[str, str] = client.__dict__.setdefault("_test_tokens", {})
+    if username not in tokens:
+        response = client.post(
+            "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        tokens[username] = response.json()["access_token"]
+    return {"Authorization": f"Bearer {tokens[username]}"}

@@ -12,13 +12,15 @@ from edge.agent import EdgeAgent
 from hub.api.app import create_app
 from protocol.models import Command, CommandAck
 from tests.conftest import TestBroker
-from tests.factories import gateway_config, hub_settings
+from tests.factories import add_users, gateway_config, hub_settings, sign_in
 from tests.integration.helpers import SCENARIO, wait_until
 
 
 @pytest.fixture
 def api(broker: TestBroker, database_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(hub_settings(database_url, broker.port, scenario=SCENARIO))) as c:
+        add_users(database_url)
+        c.headers.update(sign_in(c, "one-security"))
         wait_until(lambda: c.get("/readyz").status_code == 200, what="the hub to be ready")
         yield c
 

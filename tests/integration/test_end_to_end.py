@@ -11,7 +11,7 @@ from edge.config import SimulatedMeterConfig
 from edge.devices import MeterPoller
 from hub.api.app import create_app
 from tests.conftest import TestBroker
-from tests.factories import gateway_config, hub_settings
+from tests.factories import add_users, gateway_config, hub_settings, sign_in
 from tests.integration.helpers import SCENARIO, scalar, wait_until
 
 
@@ -24,6 +24,8 @@ def test_meter_readings_reach_the_api(
         SimulatedMeterConfig(id="m2", medium="gas", interval_s=0.1),
     ]
     with TestClient(create_app(settings)) as api:
+        add_users(database_url)
+        api.headers.update(sign_in(api, "admin"))
         agent = EdgeAgent(gateway_config("gw-a", broker.port, tmp_path, devices=meters))
         poller = MeterPoller(agent.config.devices, agent, tick_s=0.05)
         agent.add_capability("meters", poller.stats)
@@ -81,6 +83,8 @@ def test_alarm_events_raise_one_open_alert_per_source_and_type(
 
     settings = hub_settings(database_url, broker.port, scenario=SCENARIO)
     with TestClient(create_app(settings)) as api:
+        add_users(database_url)
+        api.headers.update(sign_in(api, "admin"))
         agent = EdgeAgent(gateway_config("gw-a", broker.port, tmp_path))
         agent.start()
         for _ in range(3):

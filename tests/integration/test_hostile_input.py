@@ -11,13 +11,17 @@ from fastapi.testclient import TestClient
 from hub.api.app import create_app
 from protocol import encode
 from tests.conftest import TestBroker
-from tests.factories import hub_settings, telemetry
-from tests.integration.helpers import mqtt_client, scalar, wait_until
+from tests.factories import add_users, hub_settings, sign_in, telemetry
+from tests.integration.helpers import SCENARIO, mqtt_client, scalar, wait_until
 
 
 @pytest.fixture
 def api(broker: TestBroker, database_url: str) -> TestClient:
-    with TestClient(create_app(hub_settings(database_url, broker.port))) as client:
+    with TestClient(
+        create_app(hub_settings(database_url, broker.port, scenario=SCENARIO))
+    ) as client:
+        add_users(database_url)
+        client.headers.update(sign_in(client, "admin"))
         wait_until(lambda: client.get("/readyz").status_code == 200, what="the hub to be ready")
         yield client  # type: ignore[misc]
 

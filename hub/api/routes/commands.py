@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.api.deps import DbDep, RuntimeDep
+from hub.api.deps import DbDep, RuntimeDep, require
+from hub.auth.scope import path_condition
+from hub.auth.users import User
 from protocol.codec import encode
 from protocol.errors import ProtocolError
 from protocol.models import Command, DeviceId, Name
 from protocol.topics import Kind, topic
 
 router = APIRouter(prefix="/api/v1", tags=["commands"])
+CommanderDep = Annotated[
+    User, require("admin", "property_security", "community_officer", "street_officer")
+]
 
 
 class CommandCreate(BaseModel):
@@ -44,11 +49,17 @@ class CommandPublic(BaseModel):
 
 @router.post("/gateways/{gateway_id}/commands", response_model=CommandPublic, status_code=202)
 def send_command(
-    gateway_id: str, body: CommandCreate, db: DbDep, runtime: RuntimeDep
+    gateway_id: str, body: CommandCreate, db: DbDep, runtime: RuntimeDep, user: CommanderDep
 ) -> dict[str, Any]:
     """Record and publish a command; its status follows the gateway's cmd-ack."""
-    if db.execute("SELECT 1 FROM gateways WHERE id = %s", (gateway_id,)).fetchone() is None:
-        raise HTTPException(404, f"no gateway {gateway_id!r}; see GET /api/v1/gateways")
+    scope, params = path_condition(user, "s.path")
+    found = db.execute(
+        "SELECT 1 FROM gateways g LEFT JOIN sites s ON s.id = g.site_id"
+        f" WHERE g.id = %(gw)s AND {scope}",
+        params | {"gw": gateway_id},
+    ).fetchone()
+    if found is None:
+        raise HTTPException(404, f"no gateway {gateway_id!r} that you may command")
     if runtime.ingestor is None:
         raise HTTPException(503, "this hub process does not talk to the broker")
     command = Command(
@@ -57,6 +68,7 @@ def send_command(
         device_id=body.device_id,
         args=body.args,
         expires_at=datetime.now(UTC) + timedelta(seconds=body.ttl_s),
+        issued_by=user.username,
     )
     try:
         payload = encode(command)
@@ -82,7 +94,7 @@ def send_command(
 
 
 @router.get("/commands/{message_id}", response_model=CommandPublic)
-def get_command(message_id: str, db: DbDep) -> dict[str, Any]:
+def get_command(message_id: str, db: DbDep, _user: CommanderDep) -> dict[str, Any]:
     """A command's current status."""
     row = db.execute(
         "SELECT message_id::text, gateway_id, name, device_id, status, detail, issued_at,"

@@ -7,9 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from hub.api.deps import DbDep
+from hub.api.deps import AdminDep, DbDep, OverseerDep, UserDep
 from hub.api.schemas import (
-    AlertPublic,
     DeadLetterPublic,
     EventPublic,
     GatewayPublic,
@@ -17,6 +16,8 @@ from hub.api.schemas import (
     Stats,
     TelemetryBucket,
 )
+from hub.auth.scope import path_condition
+from hub.auth.users import User
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 
@@ -26,31 +27,53 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Most rows to return.")]
 
 
 @router.get("/sites", response_model=list[SitePublic])
-def list_sites(db: DbDep) -> list[dict[str, Any]]:
-    """The site tree, parents first."""
-    return db.execute("SELECT id, kind, parent_id, name, path FROM sites ORDER BY path").fetchall()
+def list_sites(db: DbDep, user: UserDep) -> list[dict[str, Any]]:
+    """The part of the site tree the user may see, parents first."""
+    scope, params = path_condition(user, "path")
+    return db.execute(
+        f"SELECT id, kind, parent_id, name, path FROM sites WHERE {scope} ORDER BY path", params
+    ).fetchall()
+
+
+def _gateway_scope(user: User) -> tuple[str, dict[str, Any]]:
+    """Condition on a ``gateway_id`` column: gateways whose site the user may see."""
+    scope, params = path_condition(user, "s.path")
+    return (
+        f"gateway_id IN (SELECT g.id FROM gateways g JOIN sites s ON s.id = g.site_id"
+        f" WHERE {scope})"
+        if scope != "TRUE"
+        else "TRUE",
+        params,
+    )
 
 
 @router.get("/gateways", response_model=list[GatewayPublic])
-def list_gateways(db: DbDep, site: str | None = None) -> list[dict[str, Any]]:
+def list_gateways(db: DbDep, user: UserDep, site: str | None = None) -> list[dict[str, Any]]:
     """Gateways with online/offline from their retained state; ``site`` limits to a subtree."""
+    scope, params = path_condition(user, "s.path")
     columns = (
         "g.id, g.name, g.site_id, g.status, g.status_at, g.last_seen, g.agent_version,"
         " g.capabilities, g.health"
     )
     if site is None:
-        return db.execute(f"SELECT {columns} FROM gateways g ORDER BY g.id").fetchall()
+        return db.execute(
+            f"SELECT {columns} FROM gateways g LEFT JOIN sites s ON s.id = g.site_id"
+            f" WHERE {scope} ORDER BY g.id",
+            params,
+        ).fetchall()
     return db.execute(
         f"SELECT {columns} FROM gateways g JOIN sites s ON s.id = g.site_id"
-        " JOIN sites root ON root.id = %s"
-        " WHERE s.path = root.path OR starts_with(s.path, root.path || '/') ORDER BY g.id",
-        (site,),
+        " JOIN sites root ON root.id = %(site)s"
+        f" WHERE (s.path = root.path OR starts_with(s.path, root.path || '/')) AND {scope}"
+        " ORDER BY g.id",
+        params | {"site": site},
     ).fetchall()
 
 
 @router.get("/telemetry", response_model=list[TelemetryBucket])
 def query_telemetry(
     db: DbDep,
+    user: UserDep,
     gateway_id: str,
     device_id: str | None = None,
     metric: str | None = None,
@@ -67,6 +90,7 @@ def query_telemetry(
         raise HTTPException(
             422, f"start ({start.isoformat()}) must be before end ({end.isoformat()})"
         )
+    scope, params = _gateway_scope(user)
     return db.execute(
         "SELECT date_bin(%(bucket)s::interval, time, TIMESTAMPTZ '2000-01-01') AS bucket,"
         " device_id, metric, avg(value) AS avg, min(value) AS min, max(value) AS max,"
@@ -74,8 +98,9 @@ def query_telemetry(
         " WHERE gateway_id = %(gw)s AND time >= %(start)s AND time < %(end)s"
         "  AND (%(device)s::text IS NULL OR device_id = %(device)s)"
         "  AND (%(metric)s::text IS NULL OR metric = %(metric)s)"
-        " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT %(limit)s",
-        {
+        f" AND {scope} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT %(limit)s",
+        params
+        | {
             "bucket": BUCKETS[bucket],
             "gw": gateway_id,
             "start": start,
@@ -90,36 +115,27 @@ def query_telemetry(
 @router.get("/events", response_model=list[EventPublic])
 def list_events(
     db: DbDep,
+    user: UserDep,
     limit: Limit = 100,
     type: str | None = None,
     gateway_id: str | None = None,
     since: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Events, newest first."""
+    scope, params = _gateway_scope(user)
     return db.execute(
         "SELECT message_id::text, gateway_id, device_id, type, severity, alarm, channel,"
         " observed_at, received_at, historical, data, evidence FROM events"
         " WHERE (%(type)s::text IS NULL OR type = %(type)s)"
         "  AND (%(gw)s::text IS NULL OR gateway_id = %(gw)s)"
         "  AND (%(since)s::timestamptz IS NULL OR observed_at >= %(since)s)"
-        " ORDER BY observed_at DESC LIMIT %(limit)s",
-        {"type": type, "gw": gateway_id, "since": since, "limit": limit},
-    ).fetchall()
-
-
-@router.get("/alerts", response_model=list[AlertPublic])
-def list_alerts(db: DbDep, limit: Limit = 100, status: str | None = None) -> list[dict[str, Any]]:
-    """Alerts, most recent activity first."""
-    return db.execute(
-        "SELECT id, source, type, severity, status, gateway_id, device_id, site_id, count,"
-        " first_seen, last_seen FROM alerts WHERE (%(status)s::text IS NULL OR status = %(status)s)"
-        " ORDER BY last_seen DESC LIMIT %(limit)s",
-        {"status": status, "limit": limit},
+        f" AND {scope} ORDER BY observed_at DESC LIMIT %(limit)s",
+        params | {"type": type, "gw": gateway_id, "since": since, "limit": limit},
     ).fetchall()
 
 
 @router.get("/dead-letters", response_model=list[DeadLetterPublic])
-def list_dead_letters(db: DbDep, limit: Limit = 100) -> list[dict[str, Any]]:
+def list_dead_letters(db: DbDep, _user: AdminDep, limit: Limit = 100) -> list[dict[str, Any]]:
     """Refused messages with the reason, newest first."""
     return db.execute(
         "SELECT id, received_at, topic, reason, detail, payload_size, payload_sha256"
@@ -129,7 +145,7 @@ def list_dead_letters(db: DbDep, limit: Limit = 100) -> list[dict[str, Any]]:
 
 
 @router.get("/stats", response_model=Stats)
-def stats(db: DbDep) -> dict[str, Any] | None:
+def stats(db: DbDep, _user: OverseerDep) -> dict[str, Any] | None:
     """Counts of what the hub holds."""
     return db.execute(
         "SELECT (SELECT count(*) FROM telemetry) AS telemetry_rows,"

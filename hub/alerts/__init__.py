@@ -1,0 +1,1 @@
+"""Alerts: lifecycle, two-level escalation, audit trail and change feed."""

@@ -1,0 +1,81 @@
+"""SLA supervision: alerts not acknowledged or resolved in time go to the street.
+
+One UPDATE picks and escalates overdue alerts atomically, so several hub
+processes running this at once never escalate the same alert twice (the
+second UPDATE re-checks ``level`` after the first commits and skips it).
+Timers are deadlines stored in the rows, so they survive restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from hub.alerts import audit
+
+logger = logging.getLogger(__name__)
+
+
+def escalate_overdue(conn: psycopg.Connection[Any], now: datetime) -> list[int]:
+    """Escalate every overdue community-level alert; return their ids."""
+    with conn.transaction():
+        rows = conn.execute(
+            "UPDATE alerts SET level = 'street', escalated_at = %(now)s"
+            " WHERE level = 'community' AND status IN ('new', 'acknowledged', 'dispatched')"
+            "   AND ((status = 'new' AND ack_due <= %(now)s) OR resolve_due <= %(now)s)"
+            " RETURNING id, CASE WHEN status = 'new' THEN 'not acknowledged in time'"
+            "                    ELSE 'not resolved in time' END",
+            {"now": now},
+        ).fetchall()
+        for alert_id, reason in rows:
+            audit.append(
+                conn,
+                actor="system",
+                action="escalate",
+                alert_id=int(alert_id),
+                detail={"level": "street", "reason": reason, "automatic": True},
+                at=now,
+            )
+    if rows:
+        logger.warning("escalated %d overdue alerts to the street", len(rows))
+    return [int(r[0]) for r in rows]
+
+
+class EscalationWorker:
+    """Runs ``escalate_overdue`` every ``every_s`` seconds in a background thread."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        *,
+        every_s: float = 5.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._pool = pool
+        self._every_s = every_s
+        self._clock = clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sla-escalation", daemon=True)
+
+    def start(self) -> None:
+        """Start supervising."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop and join."""
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            try:
+                with self._pool.connection() as conn:
+                    escalate_overdue(conn, self._clock())
+            except psycopg.Error:
+                logger.exception("SLA escalation pass failed; retrying next period")
