@@ -159,6 +159,16 @@ async def feed(websocket: WebSocket, token: str, after: int | None = None) -> No
                 await websocket.send_text(json.dumps(row, default=str, ensure_ascii=False))
                 cursor = row["change_id"]
             if not rows:
-                await asyncio.sleep(FEED_POLL_S)
+                await _idle(websocket)
     except WebSocketDisconnect:
         return
+
+
+async def _idle(websocket: WebSocket) -> None:
+    """Wait one poll period, noticing a client that left or a server that is stopping."""
+    try:
+        message = await asyncio.wait_for(websocket.receive(), timeout=FEED_POLL_S)
+    except TimeoutError:
+        return
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
