@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from edge.errors import ConfigError
+from edge.household.config import HouseholdSafetyConfig
 from protocol.models import DeviceId, GatewayId
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -93,6 +94,10 @@ class GatewayConfig(Section):
         default=1.0, gt=0, description="Readings are batched for at most this long."
     )
     devices: list[DeviceConfig] = Field(default_factory=list, description="Attached devices.")
+    household: HouseholdSafetyConfig | None = Field(
+        default=None,
+        description="Gas interlock, meters, welfare checks, wearables and monitors.",
+    )
 
     @model_validator(mode="after")
     def verify_unique_devices(self) -> GatewayConfig:

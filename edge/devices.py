@@ -12,7 +12,7 @@ import time
 
 from edge.config import SimulatedMeterConfig
 from edge.outbox import OutboxFull
-from edge.sink import Sink
+from edge.sink import ReadingSink
 from protocol.models import Reading
 from simulators.meters import SimulatedMeter
 
@@ -23,7 +23,7 @@ class MeterPoller:
     """Reads every meter when it is due and hands each tick's readings over as one batch."""
 
     def __init__(
-        self, meters: list[SimulatedMeterConfig], sink: Sink, *, tick_s: float = 0.5
+        self, meters: list[SimulatedMeterConfig], sink: ReadingSink, *, tick_s: float = 0.5
     ) -> None:
         self._sink = sink
         self._tick_s = tick_s

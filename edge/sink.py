@@ -12,7 +12,14 @@ from typing import Protocol
 from protocol.models import Event, EvidenceRef, Reading
 
 
-class Sink(Protocol):
+class ReadingSink(Protocol):
+    """Where device pollers send readings."""
+
+    def accept_readings(self, readings: list[Reading]) -> None:
+        """Store a batch of readings for publishing."""
+
+
+class Sink(ReadingSink, Protocol):
     """Where a capability sends what it observed. Each call is durable on return."""
 
     def emit_event(self, event: Event) -> None:
@@ -20,6 +27,3 @@ class Sink(Protocol):
 
     def emit_evidence(self, media_type: str, content: bytes, role: str) -> EvidenceRef:
         """Screen and store an already desensitised evidence object; return its reference."""
-
-    def accept_readings(self, readings: list[Reading]) -> None:
-        """Store a batch of readings for publishing."""

@@ -79,24 +79,19 @@ def hub(host: str | None, port: int | None) -> None:
 )
 def edge(config_path: Path) -> None:
     """Run one edge gateway agent until SIGINT/SIGTERM."""
-    from edge.agent import EdgeAgent
     from edge.config import load_config
-    from edge.devices import MeterPoller
+    from edge.gateway import Gateway
 
     catch_stop_signals()
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    agent = EdgeAgent(config)
-    poller = MeterPoller(config.devices, agent)
-    agent.add_capability("meters", poller.stats)
-    agent.start()
-    poller.start()
+    gateway = Gateway(config)
+    gateway.start()
     click.echo(f"gateway {config.gateway_id} running; outbox {config.outbox.path}")
     wait_for_signal(None)
-    poller.stop()
-    agent.stop()
+    gateway.stop()
 
 
 @main.group()
@@ -213,6 +208,13 @@ def sim(
 @click.option(
     "--interval", type=float, default=2.0, show_default=True, help="Seconds between meter readings."
 )
+@click.option(
+    "--incidents",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Mean seconds between simulated gas leaks (0: none).",
+)
 def demo(
     duration: float | None,
     as_json: bool,
@@ -220,6 +222,7 @@ def demo(
     workdir: Path | None,
     scenario: Path,
     interval: float,
+    incidents: float,
 ) -> None:
     """Run a whole simulated community: database, broker, hub and edge gateways."""
     from smartcommunity.demo import run_demo
@@ -231,6 +234,7 @@ def demo(
         scenario=scenario,
         interval_s=interval,
         echo=click.echo,
+        incidents_every_s=incidents or None,
     )
     if as_json:
         import json

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+import random
+import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from edge.agent import EdgeAgent
 from edge.config import BrokerConfig, GatewayConfig, OutboxConfig, SimulatedMeterConfig
-from edge.devices import MeterPoller
+from edge.gateway import Gateway
+from edge.household.config import GasDetectorConfig, HouseholdSafetyConfig, ValveConfig
+from protocol.models import Reading
 from protocol.sites import GatewayRow, Scenario
 
 logger = logging.getLogger(__name__)
@@ -47,6 +53,14 @@ def gateway_config(
         for d in gateway.devices
         if d.kind in ("water_meter", "gas_meter")
     ]
+    # One household per gas meter, with a detector and a shut-off valve (simulated).
+    gas_meters = [d.id for d in gateway.devices if d.kind == "gas_meter"]
+    household = HouseholdSafetyConfig(
+        gas_detectors=[
+            GasDetectorConfig(device_id=f"gd-{m}", household_id=_household(m)) for m in gas_meters
+        ],
+        valves=[ValveConfig(device_id=f"gv-{m}", household_id=_household(m)) for m in gas_meters],
+    )
     return GatewayConfig(
         gateway_id=gateway.id,
         site_id=gateway.site_id,
@@ -56,36 +70,64 @@ def gateway_config(
         outbox=OutboxConfig(path=outbox_dir / f"{gateway.id}.sqlite", fsync="normal"),
         health_interval_s=10.0,
         devices=meters,
+        household=household if gas_meters else None,
     )
+
+
+def _household(meter_id: str) -> str:
+    return "h-" + re.sub(r"[^a-z0-9-]", "-", meter_id.lower())[:40]
 
 
 @dataclass
 class Community:
-    """Edge agents and pollers of every gateway, run in this process."""
+    """Every gateway of a scenario, run in this process."""
 
     configs: list[GatewayConfig]
-    agents: list[EdgeAgent] = field(default_factory=list)
-    pollers: list[MeterPoller] = field(default_factory=list)
+    incidents_every_s: float | None = None
+    gateways: list[Gateway] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def agents(self) -> list[EdgeAgent]:
+        """The gateways' agents."""
+        return [g.agent for g in self.gateways]
 
     def start(self) -> None:
-        """Start every agent and its meters."""
+        """Start every gateway."""
         for config in self.configs:
-            agent = EdgeAgent(config)
-            poller = MeterPoller(config.devices, agent)
-            agent.add_capability("meters", poller.stats)
-            agent.start()
-            poller.start()
-            self.agents.append(agent)
-            self.pollers.append(poller)
+            gateway = Gateway(config)
+            gateway.start()
+            self.gateways.append(gateway)
+        if self.incidents_every_s:
+            threading.Thread(target=self._incidents, name="demo-incidents", daemon=True).start()
+
+    def _incidents(self) -> None:
+        """Now and then a household's gas detector sees a leak, which clears later (demo only)."""
+        rng = random.Random(7)
+        every = self.incidents_every_s or 60.0
+        while not self._stop.wait(rng.uniform(0.5, 1.5) * every):
+            gateway = rng.choice([g for g in self.gateways if g.safety is not None])
+            assert gateway.config.household is not None and gateway.safety is not None
+            detector = rng.choice(gateway.config.household.gas_detectors).device_id
+            logger.info("demo incident: gas leak at %s/%s", gateway.config.gateway_id, detector)
+            for lel in (40.0, 0.0):
+                gateway.safety.on_reading(
+                    Reading(
+                        device_id=detector, metric="gas.lel_pct", ts=datetime.now(UTC), value=lel
+                    )
+                )
+                if self._stop.wait(every / 3):
+                    return
 
     def stop(self, *, drain_s: float = 5.0) -> int:
         """Stop meters, let the outboxes drain, stop the agents; return what is left."""
-        for poller in self.pollers:
-            poller.stop()
+        self._stop.set()
+        for gateway in self.gateways:
+            gateway.poller.stop()
         deadline = time.monotonic() + drain_s
         while time.monotonic() < deadline and any(a.outbox.depth() for a in self.agents):
             time.sleep(0.1)
         left = sum(a.outbox.depth() for a in self.agents)
-        for agent in self.agents:
-            agent.stop()
+        for gateway in self.gateways:
+            gateway.stop()
         return left

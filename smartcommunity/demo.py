@@ -64,6 +64,7 @@ def run_demo(
     scenario: Path,
     interval_s: float,
     echo: Callable[[str], None],
+    incidents_every_s: float | None = 60.0,
 ) -> dict[str, Any]:
     """Start database, broker, hub and gateways; return the summary at the end."""
     tmp = None
@@ -87,7 +88,8 @@ def run_demo(
     hub.start()
     create_demo_users(database_url)
     community = Community(
-        [
+        incidents_every_s=incidents_every_s,
+        configs=[
             gateway_config(
                 gw,
                 broker_host="127.0.0.1",
@@ -97,7 +99,7 @@ def run_demo(
                 meter_interval_s=interval_s,
             )
             for gw in plan.gateways()
-        ]
+        ],
     )
     community.start()
     echo(

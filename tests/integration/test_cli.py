@@ -31,6 +31,8 @@ def test_demo_runs_unattended_and_prints_a_summary(tmp_path: Path) -> None:
         "0",
         "--interval",
         "1",
+        "--incidents",
+        "1",
         "--workdir",
         str(tmp_path / "demo"),
     )
@@ -42,6 +44,7 @@ def test_demo_runs_unattended_and_prints_a_summary(tmp_path: Path) -> None:
     assert summary["telemetry_rows"] >= 48 * 4  # 48 meters, a reading a second, some seconds
     assert summary["dead_letters"] == 0
     assert summary["outbox_left"] == 0
+    assert summary["alerts"] >= 1, "a simulated gas leak raised an alert"
 
 
 def test_sim_publishes_through_edge_agents(broker: TestBroker, tmp_path: Path) -> None:

@@ -1,0 +1,93 @@
+"""Everything one gateway runs: the agent, its device pollers and household safety.
+
+Household safety acts locally: readings reach the gas interlock in this
+process, and the valve closes before (and whether or not) anything is
+published. Valves here are simulated; a real installation selects a driver
+implementing ``edge.household.valve.ValveDriver``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from edge.agent import EdgeAgent
+from edge.config import GatewayConfig
+from edge.devices import MeterPoller
+from edge.household.commands import COMMANDS
+from edge.household.safety import HouseholdSafety
+from edge.household.valve import SimulatedValve
+from protocol.models import Reading
+
+logger = logging.getLogger(__name__)
+
+
+class ReadingTee:
+    """Stores readings through the agent and shows them to household safety too."""
+
+    def __init__(self, agent: EdgeAgent, safety: HouseholdSafety | None) -> None:
+        self._agent = agent
+        self._safety = safety
+
+    def accept_readings(self, readings: list[Reading]) -> None:
+        """Publish (durably) and analyse."""
+        self._agent.accept_readings(readings)
+        if self._safety is not None:
+            known = self._safety.meters
+            for reading in readings:
+                if reading.device_id in known:
+                    self._safety.on_reading(reading)
+
+
+class Gateway:
+    """Agent, meter poller and household safety of one gateway, started together."""
+
+    def __init__(self, config: GatewayConfig, *, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.agent = EdgeAgent(config)
+        self.valves: dict[str, SimulatedValve] = {}
+        self.safety: HouseholdSafety | None = None
+        if config.household is not None:
+            self.valves = {v.device_id: SimulatedValve() for v in config.household.valves}
+            self.safety = HouseholdSafety(
+                gateway_id=config.gateway_id,
+                config=config.household,
+                sink=self.agent,
+                valves=self.valves,
+                clock=clock,
+                egress=self.agent.gate,
+            )
+            for name in COMMANDS:
+                self.agent.register_command(name, self.safety.handle_command)
+            safety = self.safety
+            self.agent.add_capability("household", lambda: safety.stats)
+        self.poller = MeterPoller(config.devices, ReadingTee(self.agent, self.safety))
+        self.agent.add_capability("meters", self.poller.stats)
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="household-timers", daemon=True)
+
+    def start(self) -> None:
+        """Connect, poll devices and run safety timers."""
+        self.agent.start()
+        self.poller.start()
+        if self.safety is not None:
+            self._ticker.start()
+
+    def stop(self) -> None:
+        """Stop devices and timers, then the agent (which says goodbye)."""
+        self._stop.set()
+        self.poller.stop()
+        if self._ticker.is_alive():
+            self._ticker.join(5)
+        self.agent.stop()
+
+    def _tick(self) -> None:
+        assert self.safety is not None
+        while not self._stop.wait(1.0):
+            try:
+                self.safety.poll()
+            except Exception:
+                # A timer bug must not stop the others: the interlock lives here.
+                logger.exception("household timers failed; continuing")
