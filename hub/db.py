@@ -23,6 +23,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (1, "0001_core.sql"),
     (2, "telemetry"),
     (3, "0003_alerting.sql"),
+    (5, "0005_residents.sql"),  # 4 is the push outbox
 ]
 PARTITION_DAYS_BEHIND = 7
 PARTITION_DAYS_AHEAD = 3
