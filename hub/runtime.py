@@ -10,6 +10,7 @@ from psycopg_pool import ConnectionPool
 from hub.alerts.escalation import EscalationWorker
 from hub.db import Features, make_pool, migrate
 from hub.ingest import Ingestor
+from hub.maintenance import MaintenanceWorker
 from hub.metrics import HubMetrics
 from hub.settings import HubSettings
 from hub.sites import load_sites
@@ -28,6 +29,7 @@ class HubRuntime:
     metrics: HubMetrics = field(default_factory=HubMetrics)
     ingestor: Ingestor | None = None
     escalation: EscalationWorker | None = None
+    upkeep: MaintenanceWorker | None = None
 
     @classmethod
     def start(cls, settings: HubSettings, *, ingest: bool = True) -> HubRuntime:
@@ -44,12 +46,17 @@ class HubRuntime:
             runtime.ingestor.start()
             runtime.escalation = EscalationWorker(pool, every_s=settings.escalation_every_s)
             runtime.escalation.start()
+            runtime.upkeep = MaintenanceWorker(
+                pool, features, retention_days=settings.ingested_retention_days
+            )
+            runtime.upkeep.start()
         return runtime
 
     def stop(self) -> None:
         """Stop ingest (acknowledging what was committed) and close the pool."""
-        if self.escalation is not None:
-            self.escalation.stop()
+        for worker in (self.escalation, self.upkeep):
+            if worker is not None:
+                worker.stop()
         if self.ingestor is not None:
             self.ingestor.stop()
         self.pool.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -155,3 +155,23 @@ def test_redelivered_batches_store_nothing_twice(database_url: str) -> None:
     assert (second.new_messages, second.duplicates) == (0, 2)
     assert rows == (10,)
     assert alerts == [(1,)]
+
+
+def test_upkeep_makes_future_partitions_and_prunes_old_ids(database_url: str) -> None:
+    from hub.maintenance import run_upkeep
+
+    features = migrate(database_url)
+    later = datetime.now(UTC) + timedelta(days=10)
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO ingested (message_id, gateway_id, kind, received_at) VALUES"
+            " ('01900000-0000-7000-8000-000000000001', 'gw-a', 'telemetry',"
+            "  now() - interval '40 days'),"
+            " ('01900000-0000-7000-8000-000000000002', 'gw-a', 'telemetry', now())"
+        )
+        conn.commit()
+        assert run_upkeep(conn, features, 30, datetime.now(UTC)) == 1
+        run_upkeep(conn, features, 30, later)
+        name = f"telemetry_{(later + timedelta(days=3)).date():%Y%m%d}"
+        found = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+    assert found is not None and found[0] is not None
