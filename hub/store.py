@@ -197,11 +197,8 @@ def _upsert_alerts(conn: psycopg.Connection[tuple[object, ...]], alarms: list[Ev
 
 
 def _store_evidence(conn: psycopg.Connection[tuple[object, ...]], items: list[Evidence]) -> None:
-    rows = []
-    for item in items:
-        content = b64decode(item.content_b64)
-        if hashlib.sha256(content).hexdigest() == item.sha256:
-            rows.append((item.sha256, item.gateway_id, item.media_type, content))
+    # Content and hash were checked when the message was decoded.
+    rows = [(i.sha256, i.gateway_id, i.media_type, b64decode(i.content_b64)) for i in items]
     if rows:
         with conn.cursor() as cur:
             cur.executemany(

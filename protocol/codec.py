@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import binascii
+import hashlib
+from base64 import b64decode
+
 from pydantic import ValidationError
 
 from protocol.errors import ProtocolError
-from protocol.models import MODEL_BY_KIND, Envelope
+from protocol.models import MODEL_BY_KIND, Envelope, Evidence
 from protocol.topics import Kind, Topic, parse_topic
 
 # Limits per kind, in bytes of the JSON payload. Evidence carries base64
@@ -61,7 +65,21 @@ def decode(topic_name: str, payload: bytes) -> tuple[Topic, Envelope]:
             "gateway_mismatch",
             f"payload says gateway {message.gateway_id!r} but topic is of {parsed.gateway_id!r}",
         )
+    if isinstance(message, Evidence):
+        _verify_evidence(message)
     return parsed, message
+
+
+def _verify_evidence(evidence: Evidence) -> None:
+    try:
+        content = b64decode(evidence.content_b64, validate=True)
+    except binascii.Error as exc:
+        raise ProtocolError("bad_evidence", f"content_b64 is not base64: {exc}") from exc
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != evidence.sha256:
+        raise ProtocolError(
+            "bad_evidence", f"content hashes to {actual}, message says {evidence.sha256}"
+        )
 
 
 def _summarise(exc: ValidationError, limit: int = 5) -> str:

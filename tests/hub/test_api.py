@@ -175,3 +175,38 @@ def test_upkeep_makes_future_partitions_and_prunes_old_ids(database_url: str) ->
         name = f"telemetry_{(later + timedelta(days=3)).date():%Y%m%d}"
         found = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
     assert found is not None and found[0] is not None
+
+
+def test_evidence_is_served_within_scope(api: TestClient, database_url: str) -> None:
+    import hashlib
+    from base64 import b64encode
+
+    from protocol.models import Evidence
+
+    content = b"\xff\xd8\xff jpeg bytes"
+    digest = hashlib.sha256(content).hexdigest()
+    with psycopg.connect(database_url) as conn:
+        write_batch(
+            conn,
+            [
+                Evidence(
+                    gateway_id="gw-a",
+                    sha256=digest,
+                    media_type="image/jpeg",
+                    content_b64=b64encode(content).decode(),
+                )
+            ],
+            [],
+        )
+    got = api.get(f"/api/v1/evidence/{digest}")
+    assert (got.status_code, got.content, got.headers["content-type"]) == (
+        200,
+        content,
+        "image/jpeg",
+    )
+    add = api.post(
+        "/api/v1/auth/login", json={"username": "two-duty", "password": "test-password-1"}
+    ).json()
+    other = {"Authorization": f"Bearer {add['access_token']}"}
+    assert api.get(f"/api/v1/evidence/{digest}", headers=other).status_code == 404
+    assert api.get("/api/v1/evidence/not-a-hash").status_code == 422

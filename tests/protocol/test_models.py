@@ -170,3 +170,19 @@ def test_message_id_time_matches_creation() -> None:
     before = datetime.now(UTC).timestamp()
     created = message_id_time(new_message_id()).timestamp()
     assert before - 0.01 <= created <= datetime.now(UTC).timestamp() + 0.01
+
+
+@pytest.mark.parametrize(
+    ("content_b64", "fragment"),
+    [("aGVsbG8=", "content hashes to"), ("not base64!!", "not base64")],
+)
+def test_evidence_must_match_its_hash(content_b64: str, fragment: str) -> None:
+    from protocol.models import Evidence
+
+    evidence = Evidence(
+        gateway_id="gw-a", sha256="0" * 64, media_type="image/jpeg", content_b64=content_b64
+    )
+    with pytest.raises(ProtocolError) as info:
+        decode("sc/v1/gw/gw-a/evidence", encode(evidence))
+    assert info.value.reason == "bad_evidence"
+    assert fragment in info.value.detail

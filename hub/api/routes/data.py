@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from hub.api.deps import AdminDep, DbDep, OverseerDep, UserDep
 from hub.api.schemas import (
@@ -156,3 +157,22 @@ def stats(db: DbDep, _user: OverseerDep) -> dict[str, Any] | None:
         " (SELECT count(*) FROM gateways WHERE status = 'online') AS gateways_online,"
         " (SELECT count(*) FROM gateways) AS gateways"
     ).fetchone()
+
+
+@router.get("/evidence/{sha256}")
+def get_evidence(sha256: str, db: DbDep, user: UserDep) -> Response:
+    """A desensitised evidence object (image or clip) from a gateway the user may see."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise HTTPException(422, "expected a lower-case hex SHA-256 (64 characters)")
+    scope, params = _gateway_scope(user)
+    row = db.execute(
+        f"SELECT media_type, content FROM evidence WHERE sha256 = %(h)s AND {scope}",
+        params | {"h": sha256},
+    ).fetchone()
+    if row is None:
+        raise HTTPException(404, f"no evidence {sha256} that you may see")
+    return Response(
+        bytes(row["content"]),
+        media_type=row["media_type"],
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
