@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 from edge.agent import EdgeAgent
 from edge.config import GatewayConfig
 from edge.devices import MeterPoller
 from edge.household.commands import COMMANDS
+from edge.household.errors import PayloadError
+from edge.household.payloads import Scalar, parse
 from edge.household.safety import HouseholdSafety
 from edge.household.valve import SimulatedValve
 from protocol.models import Reading
@@ -65,8 +68,45 @@ class Gateway:
             self.agent.add_capability("household", lambda: safety.stats)
         self.poller = MeterPoller(config.devices, ReadingTee(self.agent, self.safety))
         self.agent.add_capability("meters", self.poller.stats)
+        # Device readings are batched for telemetry_batch_s: thousands of wearables
+        # at 1 Hz would otherwise be thousands of messages a second.
+        self._pending: list[Reading] = []
+        self._pending_lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="household-timers", daemon=True)
+
+    def on_device_payload(self, raw: bytes | Mapping[str, object]) -> bool:
+        """A payload from a household device (detector, wearable, monitor).
+
+        It is analysed here first (the interlock acts before anything is
+        published); scalar readings then go out as telemetry so caregivers can
+        chart vitals. Refused payloads are counted and logged, never raised.
+        """
+        if self.safety is None:
+            logger.warning("device payload ignored: this gateway has no household section")
+            return False
+        try:
+            item = parse(raw)
+            self.safety.ingest(item)
+        except PayloadError as exc:
+            self.safety.errors[exc.reason] += 1
+            logger.warning("%s", exc)
+            return False
+        if isinstance(item, Scalar):
+            ts = datetime.fromtimestamp(item.ts_s, UTC)
+            with self._pending_lock:
+                self._pending.append(
+                    Reading(device_id=item.device_id, metric=item.metric, ts=ts, value=item.value)
+                )
+        return True
+
+    def flush_readings(self) -> int:
+        """Publish buffered device readings as one telemetry batch; return how many."""
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
+        if batch:
+            self.agent.accept_readings(batch)
+        return len(batch)
 
     def start(self) -> None:
         """Connect, poll devices and run safety timers."""
@@ -81,13 +121,16 @@ class Gateway:
         self.poller.stop()
         if self._ticker.is_alive():
             self._ticker.join(5)
+        self.flush_readings()
         self.agent.stop()
 
     def _tick(self) -> None:
         assert self.safety is not None
-        while not self._stop.wait(1.0):
+        period = min(1.0, self.config.telemetry_batch_s)
+        while not self._stop.wait(period):
             try:
                 self.safety.poll()
+                self.flush_readings()
             except Exception:
                 # A timer bug must not stop the others: the interlock lives here.
                 logger.exception("household timers failed; continuing")

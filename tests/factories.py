@@ -81,7 +81,7 @@ ROLE_USERS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
     ("one-duty", "community_officer", "c-one", ()),
     ("two-duty", "community_officer", "c-two", ()),
     ("one-security", "property_security", "c-one", ()),
-    ("carer", "caregiver", None, ("r-1",)),
+    ("carer", "caregiver", None, ("r-a1b2c3",)),
     ("auditor", "auditor", None, ()),
 ]
 

@@ -1,7 +1,7 @@
 -- Resident registry: the only place names and phone numbers live. The edge
 -- knows residents by pseudonym only; caregivers see those assigned to them.
 CREATE TABLE residents (
-    id         text PRIMARY KEY CHECK (id ~ '^r-[a-z0-9-]{1,40}$'),  -- the edge's pseudonym
+    id         text PRIMARY KEY CHECK (id ~ '^r-[a-z0-9]{6,40}$'),  -- the edge's pseudonym
     name       text NOT NULL,
     phone      text,
     site_id    text REFERENCES sites (id),  -- household's unit or building

@@ -32,7 +32,7 @@ def api(database_url: str) -> Iterator[TestClient]:
                 [
                     alarm("gw-a", "m1", "gas_alarm"),
                     alarm("gw-a", "m2", "water_leak").model_copy(
-                        update={"severity": "minor", "data": {"resident_id": "r-1"}}
+                        update={"severity": "minor", "data": {"resident_id": "r-a1b2c3"}}
                     ),
                     alarm("gw-b", "m1", "gas_alarm"),
                 ],

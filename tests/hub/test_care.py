@@ -21,9 +21,9 @@ def api(database_url: str) -> Iterator[TestClient]:
     with TestClient(
         create_app(hub_settings(database_url, 1, scenario=SCENARIO), ingest=False)
     ) as c:
-        add_users(database_url)  # carer is assigned r-1
+        add_users(database_url)  # carer is assigned r-a1b2c3
         admin = sign_in(c, "admin")
-        for rid, name, device in (("r-1", "王奶奶", "wb-1"), ("r-2", "李爷爷", "wb-2")):
+        for rid, name, device in (("r-a1b2c3", "王奶奶", "wb-1"), ("r-d4e5f6", "李爷爷", "wb-2")):
             response = c.post(
                 "/api/v1/care/residents",
                 headers=admin,
@@ -43,10 +43,10 @@ def api(database_url: str) -> Iterator[TestClient]:
                     Telemetry(gateway_id="gw-a", readings=readings(0, 600, "wb-1", "hr.bpm")),
                     Telemetry(gateway_id="gw-a", readings=readings(0, 60, "wb-2", "hr.bpm")),
                     alarm("gw-a", "wb-1", "fall").model_copy(
-                        update={"data": {"resident_id": "r-1"}}
+                        update={"data": {"resident_id": "r-a1b2c3"}}
                     ),
                     alarm("gw-a", "wb-2", "sos").model_copy(
-                        update={"data": {"resident_id": "r-2"}}
+                        update={"data": {"resident_id": "r-d4e5f6"}}
                     ),
                 ],
                 [],
@@ -56,12 +56,12 @@ def api(database_url: str) -> Iterator[TestClient]:
 
 def test_caregiver_lists_only_assigned_residents(api: TestClient) -> None:
     rows = api.get("/api/v1/care/residents", headers=sign_in(api, "carer")).json()
-    assert [(r["id"], r["name"], r["open_alerts"]) for r in rows] == [("r-1", "王奶奶", 1)]
+    assert [(r["id"], r["name"], r["open_alerts"]) for r in rows] == [("r-a1b2c3", "王奶奶", 1)]
 
 
 def test_caregiver_charts_their_resident(api: TestClient) -> None:
     chart = api.get(
-        "/api/v1/care/residents/r-1/vitals",
+        "/api/v1/care/residents/r-a1b2c3/vitals",
         headers=sign_in(api, "carer"),
         params={
             "metric": "hr.bpm",
@@ -75,7 +75,7 @@ def test_caregiver_charts_their_resident(api: TestClient) -> None:
 
 @pytest.mark.parametrize("path", ["/latest", "/vitals?metric=hr.bpm"])
 def test_caregiver_cannot_read_another_resident(api: TestClient, path: str) -> None:
-    response = api.get(f"/api/v1/care/residents/r-2{path}", headers=sign_in(api, "carer"))
+    response = api.get(f"/api/v1/care/residents/r-d4e5f6{path}", headers=sign_in(api, "carer"))
     assert response.status_code == 404
     assert "李爷爷" not in response.text
 
@@ -83,7 +83,7 @@ def test_caregiver_cannot_read_another_resident(api: TestClient, path: str) -> N
 def test_caregiver_alerts_are_their_residents_and_can_be_acknowledged(api: TestClient) -> None:
     carer = sign_in(api, "carer")
     alerts = api.get("/api/v1/alerts", headers=carer).json()
-    assert [(a["type"], a["resident_id"]) for a in alerts] == [("fall", "r-1")]
+    assert [(a["type"], a["resident_id"]) for a in alerts] == [("fall", "r-a1b2c3")]
     assert (
         api.post(f"/api/v1/alerts/{alerts[0]['id']}/acknowledge", headers=carer, json={}).json()[
             "status"
@@ -102,10 +102,10 @@ def test_other_roles_have_no_registry_access(api: TestClient, user: str) -> None
     ("body", "code"),
     [
         ({"id": "R1", "name": "x"}, 422),
-        ({"id": "r-3", "name": ""}, 422),
-        ({"id": "r-3", "name": "x", "site_id": "nowhere"}, 422),
-        ({"id": "r-3", "name": "x", "devices": [{"gateway_id": "g"}]}, 422),
-        ({"id": "r-3", "name": "x", "extra": True}, 422),
+        ({"id": "r-abc123", "name": ""}, 422),
+        ({"id": "r-abc123", "name": "x", "site_id": "nowhere"}, 422),
+        ({"id": "r-abc123", "name": "x", "devices": [{"gateway_id": "g"}]}, 422),
+        ({"id": "r-abc123", "name": "x", "extra": True}, 422),
     ],
 )
 def test_registry_refuses_bad_residents(
@@ -118,6 +118,8 @@ def test_registry_refuses_bad_residents(
 
 def test_only_admins_register(api: TestClient) -> None:
     response = api.post(
-        "/api/v1/care/residents", headers=sign_in(api, "carer"), json={"id": "r-9", "name": "x"}
+        "/api/v1/care/residents",
+        headers=sign_in(api, "carer"),
+        json={"id": "r-zz9999", "name": "x"},
     )
     assert response.status_code == 403

@@ -83,3 +83,54 @@ def test_valve_closes_with_the_broker_down_and_the_alarm_arrives_later(
             assert valve.position(time.time()) is ValvePosition.CLOSED
         finally:
             gateway.stop()
+
+
+def test_wearable_vitals_reach_the_caregiver(
+    broker: TestBroker, database_url: str, tmp_path: Path
+) -> None:
+    household = {
+        "residents": [
+            {"resident_id": "r-a1b2c3", "household_id": "h-101", "wearable": {"device_id": "wb-1"}}
+        ],
+    }
+    settings = hub_settings(database_url, broker.port, scenario=SCENARIO)
+    with TestClient(create_app(settings)) as api:
+        add_users(database_url)
+        api.post(
+            "/api/v1/care/residents",
+            headers=sign_in(api, "admin"),
+            json={
+                "id": "r-a1b2c3",
+                "name": "王奶奶",
+                "devices": [{"gateway_id": "gw-a", "device_id": "wb-1"}],
+            },
+        )
+        gateway = Gateway(
+            gateway_config(
+                "gw-a", broker.port, tmp_path, household=household, telemetry_batch_s=0.2
+            )
+        )
+        gateway.start()
+        try:
+            now = time.time()
+            for i, bpm in enumerate((72, 75, 71)):
+                assert gateway.on_device_payload(
+                    {"device_id": "wb-1", "metric": "hr.bpm", "ts": now - 3 + i, "value": bpm}
+                )
+            assert not gateway.on_device_payload(b'{"device_id": "wb-1", "metric": "hr.bpm"}')
+            assert not gateway.on_device_payload(
+                {"device_id": "??", "metric": "hr.bpm", "ts": now, "value": 70}
+            )
+            carer = sign_in(api, "carer")
+            wait_until(
+                lambda: api.get("/api/v1/care/residents/r-a1b2c3/latest", headers=carer).json()[
+                    "latest"
+                ],
+                what="vitals at the hub",
+            )
+            latest = api.get("/api/v1/care/residents/r-a1b2c3/latest", headers=carer).json()
+            assert [(v["metric"], v["value"]) for v in latest["latest"]] == [("hr.bpm", 71.0)]
+            assert latest["name"] == "王奶奶"  # from the hub's registry; the edge never had it
+            assert gateway.safety is not None and sum(gateway.safety.errors.values()) == 2
+        finally:
+            gateway.stop()

@@ -29,7 +29,7 @@ class ResidentCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: Annotated[str, Field(pattern=r"^r-[a-z0-9-]{1,40}$", description="Edge pseudonym.")]
+    id: Annotated[str, Field(pattern=r"^r-[a-z0-9]{6,40}$", description="Edge pseudonym.")]
     name: str = Field(min_length=1, max_length=64)
     phone: str | None = Field(default=None, max_length=32)
     site_id: str | None = None
