@@ -23,7 +23,8 @@ MIGRATIONS: list[tuple[int, str]] = [
     (1, "0001_core.sql"),
     (2, "telemetry"),
     (3, "0003_alerting.sql"),
-    (5, "0005_residents.sql"),  # 4 is the push outbox
+    (4, "0004_push.sql"),
+    (5, "0005_residents.sql"),
 ]
 PARTITION_DAYS_BEHIND = 7
 PARTITION_DAYS_AHEAD = 3

@@ -26,6 +26,7 @@ from psycopg_pool import ConnectionPool
 from tenacity import Retrying, retry_if_exception_type, wait_random_exponential
 
 from hub.metrics import HubMetrics
+from hub.push import PushConfig
 from hub.settings import HubSettings
 from hub.store import BatchResult, DeadLetter, write_batch
 from protocol.codec import decode
@@ -52,8 +53,15 @@ class Incoming:
 class Ingestor:
     """Subscribes to every gateway's topics and stores what arrives."""
 
-    def __init__(self, settings: HubSettings, pool: ConnectionPool, metrics: HubMetrics) -> None:
+    def __init__(
+        self,
+        settings: HubSettings,
+        pool: ConnectionPool,
+        metrics: HubMetrics,
+        push: PushConfig | None = None,
+    ) -> None:
         self._settings = settings
+        self._push = push
         self._pool = pool
         self._metrics = metrics
         self._queue: queue.Queue[Incoming] = queue.Queue()
@@ -213,7 +221,7 @@ class Ingestor:
         )
         for attempt in retrying:
             with attempt, self._pool.connection() as conn:  # commits on leaving the block
-                return write_batch(conn, messages, dead)
+                return write_batch(conn, messages, dead, push=self._push)
         raise AssertionError("unreachable: Retrying either returns or raises")
 
     def _write_one_by_one(self, messages: list[Envelope], dead: list[DeadLetter]) -> BatchResult:

@@ -49,7 +49,11 @@ class HubSettings(BaseSettings):
     api_port: int = Field(default=8080, ge=0, le=65535, description="REST API port (0: any free).")
     scenario: Path | None = Field(default=None, description="Scenario YAML with the site tree.")
     secret_key: SecretStr = Field(
-        default=SecretStr(_DEV_SECRET), description="Key for signing tokens and webhooks."
+        default=SecretStr(_DEV_SECRET), description="Key for signing sign-in tokens."
+    )
+    push_config: Path | None = Field(
+        default=None,
+        description="YAML of video-platform push targets (docs/video-platform-push.md).",
     )
     escalation_every_s: float = Field(
         default=5.0, gt=0, le=300, description="How often overdue alerts are looked for."

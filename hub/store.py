@@ -17,6 +17,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from hub.alerts import audit
+from hub.push import PushConfig, alert_snapshot, enqueue_alert
 from protocol.models import CommandAck, Envelope, Event, Evidence, Health, State, Telemetry
 
 DEAD_LETTER_HEAD_BYTES = 8 * 1024
@@ -49,6 +50,8 @@ def write_batch(
     conn: psycopg.Connection[tuple[object, ...]],
     messages: list[Envelope],
     dead: list[DeadLetter],
+    *,
+    push: PushConfig | None = None,
 ) -> BatchResult:
     """Store a batch; the caller commits (and only then acknowledges the broker)."""
     result = BatchResult()
@@ -63,7 +66,7 @@ def write_batch(
     result.telemetry_rows = _copy_telemetry(conn, [m for m in new if isinstance(m, Telemetry)])
     events = [m for m in new if isinstance(m, Event)]
     result.events = _insert_events(conn, events)
-    result.alerts_touched = _upsert_alerts(conn, [e for e in events if e.alarm])
+    result.alerts_touched = _upsert_alerts(conn, [e for e in events if e.alarm], push)
     _store_evidence(conn, [m for m in new if isinstance(m, Evidence)])
     _apply_states(conn, [m for m in messages if isinstance(m, State)])
     _apply_health(conn, [m for m in new if isinstance(m, Health)])
@@ -158,7 +161,9 @@ RETURNING id, (xmax = 0) AS inserted
 """
 
 
-def _upsert_alerts(conn: psycopg.Connection[tuple[object, ...]], alarms: list[Event]) -> int:
+def _upsert_alerts(
+    conn: psycopg.Connection[tuple[object, ...]], alarms: list[Event], push: PushConfig | None
+) -> int:
     """One open alert per (source, type); a new one is audited as raised."""
     for e in sorted(alarms, key=lambda e: e.message_id):
         resident = e.data.get("resident_id")
@@ -179,11 +184,14 @@ def _upsert_alerts(conn: psycopg.Connection[tuple[object, ...]], alarms: list[Ev
             },
         ).fetchone()
         if row is not None and row[1]:
+            alert_id = int(str(row[0]))
+            if push is not None:
+                enqueue_alert(conn, alert_snapshot(conn, alert_id) or {}, "community", push)
             audit.append(
                 conn,
                 actor="system",
                 action="raised",
-                alert_id=int(str(row[0])),
+                alert_id=alert_id,
                 detail={
                     "type": e.type,
                     "severity": e.severity,

@@ -18,11 +18,14 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from hub.alerts import audit
+from hub.push import PushConfig, alert_snapshot, enqueue_alert
 
 logger = logging.getLogger(__name__)
 
 
-def escalate_overdue(conn: psycopg.Connection[Any], now: datetime) -> list[int]:
+def escalate_overdue(
+    conn: psycopg.Connection[Any], now: datetime, push: PushConfig | None = None
+) -> list[int]:
     """Escalate every overdue community-level alert; return their ids."""
     with conn.transaction():
         rows = conn.execute(
@@ -34,6 +37,9 @@ def escalate_overdue(conn: psycopg.Connection[Any], now: datetime) -> list[int]:
             {"now": now},
         ).fetchall()
         for alert_id, reason in rows:
+            if push is not None:
+                snapshot = alert_snapshot(conn, int(alert_id)) or {}
+                enqueue_alert(conn, snapshot, "street", push, action="escalated")
             audit.append(
                 conn,
                 actor="system",
@@ -56,8 +62,10 @@ class EscalationWorker:
         *,
         every_s: float = 5.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        push: PushConfig | None = None,
     ) -> None:
         self._pool = pool
+        self._push = push
         self._every_s = every_s
         self._clock = clock
         self._stop = threading.Event()
@@ -76,6 +84,6 @@ class EscalationWorker:
         while not self._stop.wait(self._every_s):
             try:
                 with self._pool.connection() as conn:
-                    escalate_overdue(conn, self._clock())
+                    escalate_overdue(conn, self._clock(), self._push)
             except psycopg.Error:
                 logger.exception("SLA escalation pass failed; retrying next period")

@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from hub.alerts import audit
 from hub.auth.scope import alert_condition
 from hub.auth.users import User
+from hub.push import PushConfig, enqueue_alert
 
 Action = Literal["acknowledge", "dispatch", "resolve", "close", "escalate", "hand_back"]
 OPEN = ("new", "acknowledged", "dispatched")
@@ -103,7 +104,12 @@ def _check_request(req: Request) -> None:
 
 
 def apply(
-    conn: psycopg.Connection[Any], user: User, alert_id: int, req: Request, now: datetime
+    conn: psycopg.Connection[Any],
+    user: User,
+    alert_id: int,
+    req: Request,
+    now: datetime,
+    push: PushConfig | None = None,
 ) -> dict[str, Any]:
     """Perform ``req`` on an alert the user may see; return the updated alert."""
     rule = RULES[req.action]
@@ -129,6 +135,8 @@ def apply(
         ).fetchone()
         if row is None:
             raise _why_not(cur, user, alert_id, req.action, rule)
+        if push is not None and req.action == "escalate":
+            enqueue_alert(conn, row, "street", push, action="escalated")
         audit.append(
             conn,
             actor=user.username,

@@ -260,3 +260,41 @@ def test_supervision_per_community(api: TestClient) -> None:
     assert {r["community_id"]: r["open"] for r in rows} == {"c-one": 2, "c-two": 1}
     mine = api.get("/api/v1/supervision", headers=sign_in(api, "one-duty")).json()
     assert [r["community_id"] for r in mine] == ["c-one"]
+
+
+def test_raised_and_escalated_alerts_are_queued_for_video_platforms(database_url: str) -> None:
+    from hub.db import migrate
+    from hub.push import PushConfig
+
+    migrate(database_url)
+    push = PushConfig.model_validate(
+        {
+            "hub_base_url": "http://hub.example",
+            "targets": [
+                {
+                    "name": "community-vms",
+                    "kind": "webhook",
+                    "levels": ["community"],
+                    "url": "http://127.0.0.1:9/alarms",
+                    "secret": "0123456789abcdef0123",
+                },
+                {
+                    "name": "street-vms",
+                    "kind": "webhook",
+                    "levels": ["street"],
+                    "url": "http://127.0.0.1:9/alarms",
+                    "secret": "fedcba9876543210fedc",
+                },
+            ],
+        }
+    )
+    with psycopg.connect(database_url) as conn:
+        write_batch(conn, [alarm("gw-a", "m1", "gas_alarm")], [], push=push)
+        write_batch(conn, [alarm("gw-a", "m1", "gas_alarm")], [], push=push)  # a repeat
+        conn.commit()
+        escalated = escalate_overdue(conn, datetime.now(UTC) + timedelta(hours=2), push)
+        rows = conn.execute(
+            "SELECT target, level, payload->>'action' FROM push_deliveries ORDER BY id"
+        ).fetchall()
+    assert len(escalated) == 1
+    assert rows == [("community-vms", "community", "raised"), ("street-vms", "street", "escalated")]

@@ -81,7 +81,7 @@ def act(
     request = Request(action, body.note, body.assignee, body.satisfaction)
     try:
         with runtime.pool.connection() as conn:
-            return apply(conn, user, alert_id, request, datetime.now(UTC))
+            return apply(conn, user, alert_id, request, datetime.now(UTC), runtime.push)
     except TransitionRefused as exc:
         raise HTTPException(exc.status, exc.message) from exc
 

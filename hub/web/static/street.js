@@ -1,0 +1,63 @@
+// 街道值班台: every community of the street at a glance, and what was escalated.
+
+import { api } from "./api.js";
+import { barChart } from "./chart.js";
+import { t } from "./i18n.js";
+import { goLive, markPainted } from "./live.js";
+import { AlertQueue } from "./queue.js";
+import { $, esc, showError } from "./ui.js";
+
+const OPEN = ["new", "acknowledged", "dispatched"];
+
+function minutes(value) {
+  return value === null || value === undefined ? "—" : Number(value).toFixed(1);
+}
+
+function overviewHtml(rows) {
+  const body = rows
+    .map((r) => `<tr data-community="${esc(r.community_id)}"><th>${esc(r.name)}</th>
+        <td class="num">${r.open}</td><td class="num${r.overdue ? " over" : ""}">${r.overdue}</td>
+        <td class="num${r.escalated ? " warn" : ""}">${r.escalated}</td>
+        <td class="num">${minutes(r.ack_minutes_median)}</td><td class="num">${minutes(r.resolve_minutes_median)}</td></tr>`)
+    .join("");
+  const head = ["street.community", "street.open", "street.overdue", "street.escalated", "street.ackMin", "street.resolveMin"]
+    .map((k) => `<th>${esc(t(k))}</th>`)
+    .join("");
+  return `<table class="grid-table overview"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>
+    <h3>${esc(t("street.chart"))}</h3>
+    ${barChart(rows.map((r) => ({ name: r.name, values: [r.open, r.overdue] })), [t("street.open"), t("street.overdue")])}`;
+}
+
+export async function mount(main) {
+  main.innerHTML = `<div class="layout street">
+      <section class="panel overview-panel"><h2>${esc(t("street.overview"))}</h2><div id="overview"></div></section>
+      <section class="panel queue-panel"><h2>${esc(t("street.queue"))}</h2><div id="queue"></div></section>
+      <section class="panel detail-panel" id="detail"><p class="muted">${esc(t("queue.pick"))}</p></section>
+    </div>`;
+  const sites = new Map((await api("/api/v1/sites")).map((s) => [s.id, s]));
+  const queue = new AlertQueue({
+    listEl: $("#queue"),
+    detailEl: $("#detail"),
+    sites,
+    lists: [{ status: "open", level: "street" }],
+    keep: (a) => a.level === "street" && OPEN.includes(a.status),
+  });
+  let pending = 0;
+  const refresh = async () => {
+    try {
+      $("#overview").innerHTML = overviewHtml(await api("/api/v1/supervision"));
+    } catch (error) {
+      showError(error);
+    }
+  };
+  goLive(
+    (row) => queue.apply(row),
+    () => {
+      // Many changes arrive in bursts; recount once the burst is over.
+      clearTimeout(pending);
+      pending = setTimeout(refresh, 1000);
+    },
+  );
+  await Promise.all([queue.load(), refresh()]);
+  markPainted();
+}
