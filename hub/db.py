@@ -25,6 +25,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (3, "0003_alerting.sql"),
     (4, "0004_push.sql"),
     (5, "0005_residents.sql"),
+    (6, "0006_rules.sql"),
 ]
 PARTITION_DAYS_BEHIND = 7
 PARTITION_DAYS_AHEAD = 3

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg.types.json import Jsonb
 
-from hub.alerts import audit
+from hub.alerts import audit, rules
 from hub.push import PushConfig, alert_snapshot, enqueue_alert
 from protocol.models import CommandAck, Envelope, Event, Evidence, Health, State, Telemetry
 
@@ -63,10 +63,14 @@ def write_batch(
     for message in new:
         kind = str(message.kind)  # type: ignore[attr-defined]
         result.kinds[kind] = result.kinds.get(kind, 0) + 1
-    result.telemetry_rows = _copy_telemetry(conn, [m for m in new if isinstance(m, Telemetry)])
+    telemetry = [m for m in new if isinstance(m, Telemetry)]
+    result.telemetry_rows = _copy_telemetry(conn, telemetry)
     events = [m for m in new if isinstance(m, Event)]
     result.events = _insert_events(conn, events)
-    result.alerts_touched = _upsert_alerts(conn, [e for e in events if e.alarm], push)
+    alarms = [e for e in events if e.alarm]
+    if telemetry:
+        alarms += rules.evaluate(rules.load_rules(conn), telemetry)
+    result.alerts_touched = _upsert_alerts(conn, alarms, push)
     _store_evidence(conn, [m for m in new if isinstance(m, Evidence)])
     _apply_states(conn, [m for m in messages if isinstance(m, State)])
     _apply_health(conn, [m for m in new if isinstance(m, Health)])

@@ -15,7 +15,8 @@ from hub.alerts.audit import verify_chain
 from hub.alerts.escalation import escalate_overdue
 from hub.api.app import create_app
 from hub.store import write_batch
-from tests.factories import add_users, alarm, hub_settings, sign_in
+from protocol.models import Telemetry
+from tests.factories import add_users, alarm, hub_settings, readings, sign_in
 from tests.integration.helpers import SCENARIO
 
 
@@ -298,3 +299,54 @@ def test_raised_and_escalated_alerts_are_queued_for_video_platforms(database_url
         ).fetchall()
     assert len(escalated) == 1
     assert rows == [("community-vms", "community", "raised"), ("street-vms", "street", "escalated")]
+
+
+def test_telemetry_rules_raise_alerts_once(api: TestClient, database_url: str) -> None:
+    admin = sign_in(api, "admin")
+    created = api.post(
+        "/api/v1/rules",
+        headers=admin,
+        json={
+            "name": "night flow",
+            "metric": "water.flow_lph",
+            "device_like": "m%",
+            "above": 100,
+            "severity": "minor",
+            "alert_type": "water_flow_high",
+        },
+    )
+    assert created.status_code == 201, created.text
+    spike = Telemetry(
+        gateway_id="gw-a",
+        readings=[
+            r.model_copy(update={"value": v})
+            for r, v in zip(
+                readings(0, 4, "m1", "water.flow_lph"), (20.0, 150.0, 180.0, 30.0), strict=True
+            )
+        ],
+    )
+    with psycopg.connect(database_url) as conn:
+        write_batch(conn, [spike], [])
+        write_batch(conn, [spike], [])  # redelivered: no second count
+    alerts = [
+        a for a in api.get("/api/v1/alerts", headers=admin).json() if a["type"] == "water_flow_high"
+    ]
+    assert [(a["device_id"], a["count"], a["data"]["value"]) for a in alerts] == [("m1", 1, 180.0)]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"name": "x", "metric": "a.b", "alert_type": "t"}, 422),
+        ({"name": "x", "metric": "a.b", "alert_type": "t", "above": 5, "below": 9}, 422),
+        ({"name": "x", "metric": "Bad Metric", "alert_type": "t", "above": 1}, 422),
+        ({"name": "x", "metric": "a.b", "alert_type": "t", "above": "NaN"}, 422),
+    ],
+)
+def test_bad_rules_are_refused(api: TestClient, body: dict[str, Any], code: int) -> None:
+    response = api.post("/api/v1/rules", headers=sign_in(api, "admin"), json=body)
+    assert response.status_code == code
+    assert api.post("/api/v1/rules", headers=sign_in(api, "one-duty"), json=body).status_code in (
+        403,
+        422,
+    )
