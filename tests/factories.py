@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,22 +87,34 @@ ROLE_USERS: list[tuple[str, str, str | None, tuple[str, ...]]] = [
 ]
 
 
-def add_users(database_url: str) -> None:
-    """One user per role over the test scenario (tests/data/scenario.yaml)."""
-    import psycopg
+@functools.cache
+def _password_hash() -> str:
+    from argon2 import PasswordHasher
 
-    from hub.auth.users import create_user
+    return PasswordHasher().hash(PASSWORD)
+
+
+def add_users(database_url: str) -> None:
+    """One user per role over the test scenario (tests/data/scenario.yaml).
+
+    Rows are written with one argon2 hash computed once per session: hashing
+    is slow on purpose and create_user has its own tests.
+    """
+    import psycopg
 
     with psycopg.connect(database_url) as conn:
         for name, role, site, residents in ROLE_USERS:
-            create_user(
-                conn,
-                username=name,
-                password=PASSWORD,
-                role=role,  # type: ignore[arg-type]
-                site_id=site,
-                residents=residents,
-            )
+            row = conn.execute(
+                "INSERT INTO users (username, password_hash, role, site_id)"
+                " VALUES (%s, %s, %s, %s) RETURNING id",
+                (name, _password_hash(), role, site),
+            ).fetchone()
+            assert row is not None
+            for resident in residents:
+                conn.execute(
+                    "INSERT INTO caregiver_residents (user_id, resident_id) VALUES (%s, %s)",
+                    (row[0], resident),
+                )
 
 
 def sign_in(client: Any, username: str) -> dict[str, str]:

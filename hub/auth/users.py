@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -56,6 +57,10 @@ def create_user(
     residents: tuple[str, ...] = (),
 ) -> int:
     """Add a user (password hashed with argon2id); return its id."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{2,64}", username):
+        raise ValueError(
+            f"user name {username[:70]!r} must be 2-64 letters, digits, '_', '.' or '-'"
+        )
     if len(password) < 8:
         raise ValueError("a password needs at least 8 characters")
     if role in ("street_officer", "community_officer", "property_security") and not site_id:
