@@ -111,3 +111,24 @@ def test_hub_refuses_default_secret_in_production(tmp_path: Path) -> None:
     )
     assert env_run.returncode != 0
     assert "SC_SECRET_KEY must be set" in env_run.stderr
+
+
+def test_demo_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [*CLI, "demo", "--json", "--port", "0", "--workdir", str(tmp_path / "demo")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # printed once everything runs
+    assert first.startswith("hub: http://127.0.0.1:"), first
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["gateways_online"] == 6
