@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from psycopg_pool import ConnectionPool
 
-from hub.alerts.escalation import EscalationWorker
+from hub.alerts.escalation import escalate_overdue
 from hub.db import Features, make_pool, migrate
 from hub.ingest import Ingestor
-from hub.maintenance import MaintenanceWorker
+from hub.maintenance import run_upkeep
 from hub.metrics import HubMetrics
+from hub.periodic import Periodic
 from hub.push import PushConfig, PushDispatcher, load_push_config
 from hub.settings import HubSettings
 from hub.sites import load_sites
@@ -29,8 +31,8 @@ class HubRuntime:
     features: Features
     metrics: HubMetrics = field(default_factory=HubMetrics)
     ingestor: Ingestor | None = None
-    escalation: EscalationWorker | None = None
-    upkeep: MaintenanceWorker | None = None
+    escalation: Periodic | None = None
+    upkeep: Periodic | None = None
     push: PushConfig | None = None
     dispatcher: PushDispatcher | None = None
 
@@ -48,13 +50,22 @@ class HubRuntime:
         if ingest:
             runtime.ingestor = Ingestor(settings, pool, runtime.metrics, push)
             runtime.ingestor.start()
-            runtime.escalation = EscalationWorker(
-                pool, every_s=settings.escalation_every_s, push=push
+            runtime.escalation = Periodic(
+                "sla-escalation",
+                pool,
+                lambda conn: escalate_overdue(conn, datetime.now(UTC), push),
+                every_s=settings.escalation_every_s,
+            )
+            runtime.upkeep = Periodic(
+                "hub-upkeep",
+                pool,
+                lambda conn: run_upkeep(
+                    conn, features, settings.ingested_retention_days, datetime.now(UTC)
+                ),
+                every_s=3600.0,
+                run_at_start=True,
             )
             runtime.escalation.start()
-            runtime.upkeep = MaintenanceWorker(
-                pool, features, retention_days=settings.ingested_retention_days
-            )
             runtime.upkeep.start()
             if push is not None:
                 runtime.dispatcher = PushDispatcher(pool, push)

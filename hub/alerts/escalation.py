@@ -9,13 +9,10 @@ Timers are deadlines stored in the rows, so they survive restarts.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from hub.alerts import audit
 from hub.push import PushConfig, alert_snapshot, enqueue_alert
@@ -51,39 +48,3 @@ def escalate_overdue(
     if rows:
         logger.warning("escalated %d overdue alerts to the street", len(rows))
     return [int(r[0]) for r in rows]
-
-
-class EscalationWorker:
-    """Runs ``escalate_overdue`` every ``every_s`` seconds in a background thread."""
-
-    def __init__(
-        self,
-        pool: ConnectionPool,
-        *,
-        every_s: float = 5.0,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        push: PushConfig | None = None,
-    ) -> None:
-        self._pool = pool
-        self._push = push
-        self._every_s = every_s
-        self._clock = clock
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sla-escalation", daemon=True)
-
-    def start(self) -> None:
-        """Start supervising."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop and join."""
-        self._stop.set()
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every_s):
-            try:
-                with self._pool.connection() as conn:
-                    escalate_overdue(conn, self._clock(), self._push)
-            except psycopg.Error:
-                logger.exception("SLA escalation pass failed; retrying next period")

@@ -14,8 +14,8 @@ export async function mount(main) {
       <section class="panel queue-panel"><h2>${esc(t("queue.title"))}</h2><div id="filters"></div><div id="queue"></div></section>
       <section class="panel detail-panel" id="detail"><p class="muted">${esc(t("queue.pick"))}</p></section>
     </div>`;
-  const siteRows = await api("/api/v1/sites");
-  const sites = new Map(siteRows.map((s) => [s.id, s]));
+  const sites = new Map();
+  let siteRows = [];
   const queue = new AlertQueue({
     listEl: $("#queue"),
     detailEl: $("#detail"),
@@ -31,6 +31,9 @@ export async function mount(main) {
   filterBar($("#filters"), queue);
   // The feed opens before the first load so no change falls between the two.
   goLive((row) => queue.apply(row));
-  await queue.load();
+  const [rows] = await Promise.all([api("/api/v1/sites"), queue.fetch()]);
+  siteRows = rows;
+  for (const s of rows) sites.set(s.id, s);
+  queue.render();
   markPainted();
 }

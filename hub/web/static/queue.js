@@ -11,9 +11,8 @@ const RANK = { critical: 0, major: 1, minor: 2, info: 3 };
 const CLOSED = "closed";
 
 export function sortAlerts(list) {
-  return list.sort(
-    (a, b) => RANK[a.severity] - RANK[b.severity] || Date.parse(a.first_seen) - Date.parse(b.first_seen) || a.id - b.id,
-  );
+  const seen = new Map(list.map((a) => [a.id, Date.parse(a.first_seen)]));
+  return list.sort((a, b) => RANK[a.severity] - RANK[b.severity] || seen.get(a.id) - seen.get(b.id) || a.id - b.id);
 }
 
 /** The deadline that matters now: acknowledge while new, resolve while being handled. */
@@ -59,9 +58,14 @@ export class AlertQueue {
     setInterval(() => this.tick(), 1000);
   }
 
-  async load() {
+  /** Fetch the queue's alerts (without drawing: pages fetch their other data alongside). */
+  async fetch() {
     const results = await Promise.all(this.lists.map((params) => api("/api/v1/alerts", { params: { limit: 2000, ...params } })));
     for (const rows of results) for (const a of rows) this.alerts.set(a.id, a);
+  }
+
+  async load() {
+    await this.fetch();
     this.render();
   }
 

@@ -87,17 +87,23 @@ export async function mount(main) {
       <section class="panel queue-panel"><h2>${esc(t("queue.title"))}</h2><div id="queue"></div></section>
       <section class="panel detail-panel" id="detail"><p class="muted">${esc(t("queue.pick"))}</p></section>
     </div>`;
+  const sites = new Map();
+  const queue = new AlertQueue({
+    listEl: $("#queue"),
+    detailEl: $("#detail"),
+    sites,
+    lists: [{ status: "open" }, { status: "resolved" }],
+  });
+  goLive((row) => queue.apply(row));
   const [siteRows, gateways, passes] = await Promise.all([
     api("/api/v1/sites"),
     api("/api/v1/gateways"),
     api("/api/v1/events", { params: { type: "vehicle_pass", limit: 50 } }),
+    queue.fetch(),
   ]);
-  const queue = new AlertQueue({
-    listEl: $("#queue"),
-    detailEl: $("#detail"),
-    sites: new Map(siteRows.map((s) => [s.id, s])),
-    lists: [{ status: "open" }, { status: "resolved" }],
-  });
+  for (const s of siteRows) sites.set(s.id, s);
+  queue.render();
+  markPainted();
   $("#gateways").innerHTML = gateways.length
     ? gateways.map(gatewayHtml).join("")
     : `<p class="empty">${esc(t("sec.noGateways"))}</p>`;
@@ -107,8 +113,5 @@ export async function mount(main) {
   };
   $("#gatelog").innerHTML = gateLogHtml(passes);
   commandForm($("#commands"), gateways);
-  goLive((row) => queue.apply(row));
-  await queue.load();
-  markPainted();
   if (gateways.length) await showTelemetry($("#telemetry"), gateways[0].id);
 }

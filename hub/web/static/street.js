@@ -34,7 +34,7 @@ export async function mount(main) {
       <section class="panel queue-panel"><h2>${esc(t("street.queue"))}</h2><div id="queue"></div></section>
       <section class="panel detail-panel" id="detail"><p class="muted">${esc(t("queue.pick"))}</p></section>
     </div>`;
-  const sites = new Map((await api("/api/v1/sites")).map((s) => [s.id, s]));
+  const sites = new Map();
   const queue = new AlertQueue({
     listEl: $("#queue"),
     detailEl: $("#detail"),
@@ -58,6 +58,8 @@ export async function mount(main) {
       pending = setTimeout(refresh, 1000);
     },
   );
-  await Promise.all([queue.load(), refresh()]);
+  const [siteRows] = await Promise.all([api("/api/v1/sites"), queue.fetch(), refresh()]);
+  for (const s of siteRows) sites.set(s.id, s);
+  queue.render();
   markPainted();
 }
