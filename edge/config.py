@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from edge.errors import ConfigError
+from edge.gate.config import GateConfig
 from edge.household.config import HouseholdSafetyConfig
 from protocol.models import DeviceId, GatewayId
 
@@ -94,6 +95,9 @@ class GatewayConfig(Section):
         default=1.0, gt=0, description="Readings are batched for at most this long."
     )
     devices: list[DeviceConfig] = Field(default_factory=list, description="Attached devices.")
+    gate: GateConfig | None = Field(
+        default=None, description="Vehicle gate lane: access lists, barrier, plate reading."
+    )
     household: HouseholdSafetyConfig | None = Field(
         default=None,
         description="Gas interlock, meters, welfare checks, wearables and monitors.",

@@ -17,6 +17,11 @@ from datetime import UTC, datetime
 from edge.agent import EdgeAgent
 from edge.config import GatewayConfig
 from edge.devices import MeterPoller
+from edge.gate.barrier import SimulatedBarrier
+from edge.gate.config import GateConfig
+from edge.gate.controller import COMMANDS as GATE_COMMANDS
+from edge.gate.controller import GateController
+from edge.gate.lists import AccessStore
 from edge.household.commands import COMMANDS
 from edge.household.errors import PayloadError
 from edge.household.payloads import Scalar, parse
@@ -66,6 +71,9 @@ class Gateway:
                 self.agent.register_command(name, self.safety.handle_command)
             safety = self.safety
             self.agent.add_capability("household", lambda: safety.stats)
+        self.gate: GateController | None = None
+        if config.gate is not None:
+            self.gate = self._make_gate(config.gate)
         self.poller = MeterPoller(config.devices, ReadingTee(self.agent, self.safety))
         self.agent.add_capability("meters", self.poller.stats)
         # Device readings are batched for telemetry_batch_s: thousands of wearables
@@ -74,6 +82,23 @@ class Gateway:
         self._pending_lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="household-timers", daemon=True)
+
+    def _make_gate(self, gate: GateConfig) -> GateController:
+        # Access decisions need only the local lists and the barrier, so the gate
+        # opens for a known plate with the hub unreachable. Plates reach it from
+        # a camera with built-in recognition (on_plate_result) or from frames of
+        # a vehicle pass (on_vehicle_pass); the barrier here is simulated.
+        controller = GateController(
+            gateway_id=self.config.gateway_id,
+            config=gate,
+            sink=self.agent,
+            barrier=SimulatedBarrier(lane=gate.lane),
+            store=AccessStore(path=gate.lists_path, secret=gate.secret.get_secret_value().encode()),
+        )
+        for name in GATE_COMMANDS:
+            self.agent.register_command(name, controller.handle_command)
+        self.agent.add_capability("vehicle_gate", controller.stats)
+        return controller
 
     def on_device_payload(self, raw: bytes | Mapping[str, object]) -> bool:
         """A payload from a household device (detector, wearable, monitor).

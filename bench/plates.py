@@ -1,0 +1,128 @@
+"""Plate-reading benchmark on simulated gate passes (``--json`` prints one line).
+
+The evaluation seed below was fixed before any tuning and never used for
+it; tuning used seeds 1001, 5 and 7. Data are simulated (simulators.gate),
+so figures say how the pipeline does on rendered plates, not on real gates.
+
+Ours: lane region, text detection, plate rectification, position-constrained
+decoding and per-character voting across the frames of a pass (stopping
+early when two frames agree). Baseline, in the same run: full-frame
+detection and plain greedy OCR of the pass's last (closest) frame, no region,
+no constraints, no voting; the first text that parses as a plate counts.
+Both run on one core: one onnxruntime intra-op thread, cv2.setNumThreads(1),
+and the process pinned to one CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from edge.plates.errors import InvalidPlate
+from edge.plates.grammar import parse
+from edge.plates.ocr import TextDetector, TextRecogniser, crop_quad
+from edge.plates.reader import PlateReader, ReaderConfig
+from simulators.gate.scene import LANE_ROI_XYXY, VehiclePass, make_pass
+
+EVAL_SEED = 20261123
+BASELINE_DET_MAX_SIDE = 960
+
+
+@dataclass
+class Tally:
+    """Exact matches and per-pass milliseconds of one method."""
+
+    right: int = 0
+    right_hard: int = 0
+    ms: list[float] = field(default_factory=list)
+
+    def add(self, correct: bool, hard: bool, elapsed_ms: float) -> None:
+        self.right += correct
+        self.right_hard += correct and hard
+        self.ms.append(elapsed_ms)
+
+    def summary(self, passes: int, hard: int) -> dict[str, float]:
+        ordered = sorted(self.ms)
+        return {
+            "exact_match": round(self.right / passes, 4),
+            "exact_match_hard": round(self.right_hard / max(hard, 1), 4),
+            "p50_ms": round(statistics.median(ordered), 1),
+            "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
+        }
+
+
+def _passes(seed: int, count: int) -> Iterator[VehiclePass]:
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        yield make_pass(rng)
+
+
+def _greedy(probs: np.ndarray, alphabet: list[str]) -> str:
+    best = probs.argmax(axis=1)
+    keep = np.concatenate([[True], best[1:] != best[:-1]]) & (best != 0)
+    return "".join(alphabet[int(i)] for i in best[keep])
+
+
+def baseline_read(frame: np.ndarray, detector: TextDetector, recogniser: TextRecogniser) -> str:
+    """Full-frame OCR: every detected line read greedily; the first plate wins."""
+    for box in detector.detect(frame):
+        text = _greedy(recogniser.probabilities(crop_quad(frame, box.quad)), recogniser.alphabet)
+        try:
+            return parse(text).text
+        except InvalidPlate:
+            continue
+    return ""
+
+
+def run(passes: int, seed: int) -> dict[str, object]:
+    """Evaluate both methods on ``passes`` simulated passes from ``seed``."""
+    recogniser = TextRecogniser()
+    reader = PlateReader(config=ReaderConfig(roi_xyxy=LANE_ROI_XYXY), recogniser=recogniser)
+    full_frame = TextDetector(max_side=BASELINE_DET_MAX_SIDE)
+    ours, base = Tally(), Tally()
+    hard = colour_right = 0
+    for vehicle in _passes(seed, passes):
+        hard += vehicle.hard
+        result = reader.read_pass(vehicle.frames)
+        got = result.result.plate.text if result.result else ""
+        ours.add(got == vehicle.plate.text, vehicle.hard, result.elapsed_ms)
+        colour_right += bool(result.result and result.result.colour == vehicle.plate.colour)
+        start = time.perf_counter()
+        base_text = baseline_read(vehicle.frames[-1], full_frame, recogniser)
+        base.add(
+            base_text == vehicle.plate.text, vehicle.hard, (time.perf_counter() - start) * 1000
+        )
+    return {
+        "data": "simulated",
+        "seed": seed,
+        "passes": passes,
+        "hard_passes": hard,
+        **ours.summary(passes, hard),
+        "colour_match": round(colour_right / passes, 4),
+        "baseline": base.summary(passes, hard),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="Print one JSON line.")
+    parser.add_argument("--passes", type=int, default=500, help="Vehicle passes to evaluate.")
+    parser.add_argument("--seed", type=int, default=EVAL_SEED, help="Simulator seed.")
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    figures = run(args.passes, args.seed)
+    print(json.dumps(figures, ensure_ascii=False) if args.json else json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

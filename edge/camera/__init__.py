@@ -1,0 +1,1 @@
+"""Camera sources shared by every video capability: files, streams, simulators."""

@@ -1,0 +1,1 @@
+"""Vehicle gate (车辆道闸): plate reading, offline access decisions, barrier control."""

@@ -1,0 +1,45 @@
+"""Configuration of one gate lane (pydantic, no I/O)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from edge.plates.reader import ReaderConfig
+from protocol.models import DeviceId
+
+
+class GateConfig(BaseModel):
+    """One lane of a vehicle gate: camera region, lists file, secret, thresholds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["vehicle_gate"] = Field(default="vehicle_gate", description="Capability type.")
+    device_id: DeviceId = Field(description="Device id of the lane camera and barrier.")
+    lane: str = Field(default="1", max_length=16, description="Lane name shown to the guard.")
+    direction: Literal["in", "out"] = Field(default="in", description="Direction of traffic.")
+    channel: str | None = Field(default=None, max_length=64, description="Camera channel id.")
+    reader: ReaderConfig = Field(default_factory=ReaderConfig, description="Plate reading.")
+    lists_path: Path = Field(description="SQLite file of the access lists (keyed hashes).")
+    secret: SecretStr = Field(
+        description="Gateway secret for plate HMACs; at least 16 characters, never published."
+    )
+    min_open_confidence: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Voted confidence below which even a listed plate waits for the guard.",
+    )
+    face_model: Path | None = Field(
+        default=None, description="Operator-supplied YuNet ONNX file; faces are pixelated if set."
+    )
+    snapshot: bool = Field(default=True, description="Attach a desensitised snapshot to events.")
+
+    @field_validator("secret")
+    @classmethod
+    def verify_secret(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("secret must be at least 16 characters; generate one per gateway")
+        return value

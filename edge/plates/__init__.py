@@ -1,0 +1,1 @@
+"""Chinese licence plates: grammar, PP-OCRv4 reading, voting across frames."""

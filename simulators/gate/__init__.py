@@ -1,0 +1,1 @@
+"""Simulated vehicle gate: rendered Chinese plates on vehicles in a lane, with ground truth."""
