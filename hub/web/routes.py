@@ -8,7 +8,6 @@ request can never name a file outside ``static/``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -22,11 +21,15 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
 }
 ASSETS = {p.name: p for p in STATIC.iterdir() if p.suffix in MEDIA_TYPES}
-Page = Literal["duty", "street", "security", "care"]
+PAGES = frozenset({"duty", "street", "security", "care"})
 # Assets change only with a release; an hour's caching spares a slow LAN yet picks up upgrades.
 ASSET_CACHE = "public, max-age=3600"
-# A page must never be served stale from cache after a token or release change.
-PAGE_HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'self'"}
+# Pages are never cached (a release must show at once). Only the hub's own files may load;
+# evidence images are blob: URLs because they are fetched with the token.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob:",
+}
 
 
 def _page(name: str) -> str:
@@ -48,8 +51,10 @@ def sign_in_page() -> HTMLResponse:
 
 
 @router.get("/console/{page}")
-def console_page(page: Page) -> HTMLResponse:
+def console_page(page: str) -> HTMLResponse:
     """One console: duty (社区值班台), street (街道), security (物业安防), care (照护人)."""
+    if page not in PAGES:
+        raise HTTPException(404, f"no console {page!r}; there are {', '.join(sorted(PAGES))}")
     return HTMLResponse(_page(page), headers=PAGE_HEADERS)
 
 

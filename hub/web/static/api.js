@@ -77,13 +77,15 @@ export async function api(path, { method = "GET", body, params } = {}) {
  * The live alert feed. Calls ``onChange(row)`` for every alert change and
  * ``onState(live)`` when the connection comes or goes; reconnects with
  * jittered, capped backoff and resumes after the last change seen, so nothing
- * is missed while the network was away.
+ * is missed while the network was away. A reconnect before any change was
+ * seen has nothing to resume from, so ``onGap()`` asks the page to reload.
  */
-export function openFeed(onChange, onState) {
+export function openFeed(onChange, onState, onGap) {
   let after = null;
   let delay = 500;
   let socket = null;
   let stopped = false;
+  let opened = false;
   const connect = () => {
     const current = session();
     if (!current || stopped) return;
@@ -94,6 +96,8 @@ export function openFeed(onChange, onState) {
     socket.onopen = () => {
       delay = 500;
       onState(true);
+      if (opened && after === null) onGap();
+      opened = true;
     };
     socket.onmessage = (message) => {
       const row = JSON.parse(message.data);

@@ -1,19 +1,29 @@
 // 照护人: alerts of the residents assigned to me, to acknowledge from a phone,
-// and their latest readings. Vitals charts wait for the caregiver chart view.
+// and their latest readings with a 24-hour chart of any of them.
 
 import { api } from "./api.js";
+import { lineChart } from "./chart.js";
 import { t } from "./i18n.js";
 import { goLive, markPainted } from "./live.js";
 import { AlertQueue } from "./queue.js";
-import { $, esc, when } from "./ui.js";
+import { $, esc, showError, when } from "./ui.js";
 
 function residentHtml(r) {
   const latest = (r.latest || [])
-    .map((v) => `<li><small>${esc(v.metric)}</small> <b>${esc(Number(v.value).toFixed(1))}</b> <time>${esc(when(v.time))}</time></li>`)
+    .map((v) => `<li><button type="button" class="reading" data-resident="${esc(r.id)}" data-metric="${esc(v.metric)}">
+        <small>${esc(v.metric)}</small> <b>${esc(Number(v.value).toFixed(1))}</b> <time>${esc(when(v.time))}</time></button></li>`)
     .join("");
   return `<article class="resident"><h3>${esc(r.name)} <small>${esc(t("care.resident", { id: r.id }))}</small></h3>
       <p>${esc(t("care.alerts"))}：<b class="${r.open_alerts ? "warn" : ""}">${esc(r.open_alerts)}</b></p>
-      <h4>${esc(t("care.latest"))}</h4>${latest ? `<ul class="latest">${latest}</ul>` : `<p class="muted">${esc(t("care.noReadings"))}</p>`}</article>`;
+      <h4>${esc(t("care.latest"))}</h4>${latest ? `<ul class="latest">${latest}</ul>` : `<p class="muted">${esc(t("care.noReadings"))}</p>`}
+      <div class="vitals" data-for="${esc(r.id)}"></div></article>`;
+}
+
+async function showVitals(root, residentId, metric) {
+  const rows = await api(`/api/v1/care/residents/${encodeURIComponent(residentId)}/vitals`, { params: { metric, bucket: "5m" } });
+  const el = root.querySelector(`.vitals[data-for="${CSS.escape(residentId)}"]`);
+  const points = rows.map((r) => [Date.parse(r.bucket), r.avg]);
+  el.innerHTML = lineChart([{ name: metric, points }], { title: metric });
 }
 
 export async function mount(main) {
@@ -29,10 +39,20 @@ export async function mount(main) {
     lists: [{ status: "open" }],
     keep: (a) => a.status !== "resolved",
   });
-  goLive((row) => queue.apply(row));
-  await queue.load();
+  goLive((row) => queue.apply(row), () => queue.reload());
+  await queue.fetch();
+  queue.render();
   markPainted();
   const residents = await api("/api/v1/care/residents");
-  const detailed = await Promise.all(residents.map((r) => api(`/api/v1/care/residents/${encodeURIComponent(r.id)}/latest`).then((d) => ({ ...r, ...d }))));
-  $("#residents").innerHTML = detailed.length ? detailed.map(residentHtml).join("") : `<p class="muted">${esc(t("care.noResidents"))}</p>`;
+  const detailed = await Promise.all(
+    residents.map((r) => api(`/api/v1/care/residents/${encodeURIComponent(r.id)}/latest`).then((d) => ({ ...r, ...d }))),
+  );
+  const box = $("#residents");
+  box.innerHTML = detailed.length ? detailed.map(residentHtml).join("") : `<p class="muted">${esc(t("care.noResidents"))}</p>`;
+  box.onclick = (event) => {
+    const button = event.target.closest("button.reading");
+    if (button) showVitals(box, button.dataset.resident, button.dataset.metric).catch(showError);
+  };
+  const first = detailed.find((r) => (r.latest || []).length);
+  if (first) await showVitals(box, first.id, first.latest[0].metric);
 }

@@ -35,8 +35,9 @@ export function lineChart(series, { title = "" } = {}) {
     .map((v) => `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${sy(v)}" y2="${sy(v)}" class="grid"/>
       <text x="${PAD.l - 6}" y="${sy(v) + 4}" text-anchor="end">${fmt(v)}</text>`)
     .join("");
+  const anchors = ["start", "middle", "middle", "end"];
   const xl = ticks(x0, x1, 3)
-    .map((x) => `<text x="${sx(x)}" y="${H - 8}" text-anchor="middle">${new Date(x).toTimeString().slice(0, 5)}</text>`)
+    .map((x, i) => `<text x="${sx(x)}" y="${H - 8}" text-anchor="${anchors[i]}">${new Date(x).toTimeString().slice(0, 5)}</text>`)
     .join("");
   const lines = series
     .map((s, i) => {
@@ -53,6 +54,8 @@ export function lineChart(series, { title = "" } = {}) {
 
 /** Horizontal grouped bars: ``rows`` [{name, values: [a, b]}], ``keys`` the value names. */
 export function barChart(rows, keys) {
+  // Wider than the line chart's box so labels keep their size across a full-width panel.
+  const W = 1100;
   const max = Math.max(1, ...rows.flatMap((r) => r.values));
   const rowH = 34;
   const height = rows.length * rowH + 8;

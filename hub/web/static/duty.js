@@ -30,7 +30,7 @@ export async function mount(main) {
     });
   filterBar($("#filters"), queue);
   // The feed opens before the first load so no change falls between the two.
-  goLive((row) => queue.apply(row));
+  goLive((row) => queue.apply(row), () => queue.reload());
   const [rows] = await Promise.all([api("/api/v1/sites"), queue.fetch()]);
   siteRows = rows;
   for (const s of rows) sites.set(s.id, s);

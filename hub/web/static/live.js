@@ -4,8 +4,8 @@ import { openFeed } from "./api.js";
 import { t } from "./i18n.js";
 import { $, unlockSound } from "./ui.js";
 
-/** Start the feed, delivering each change to every handler in ``handlers``. */
-export function goLive(...handlers) {
+/** Start the feed: ``onChange(row)`` per change, ``onGap()`` when changes may have been missed. */
+export function goLive(onChange, onGap) {
   unlockSound();
   const indicator = $("#live");
   indicator.hidden = false;
@@ -14,7 +14,7 @@ export function goLive(...handlers) {
     indicator.classList.toggle("on", on);
   };
   show(false);
-  return openFeed((row) => handlers.forEach((h) => h(row)), show);
+  return openFeed(onChange, show, onGap);
 }
 
 /** Mark when the queue first became visible, for the paint-time figure (bench/consoles.py). */

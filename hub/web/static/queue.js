@@ -58,14 +58,19 @@ export class AlertQueue {
     setInterval(() => this.tick(), 1000);
   }
 
-  /** Fetch the queue's alerts (without drawing: pages fetch their other data alongside). */
-  async fetch() {
+  /**
+   * Fetch the queue's alerts (without drawing: pages fetch their other data
+   * alongside). Merged into what the feed already delivered, unless
+   * ``replace``: after a gap in the feed, alerts closed meanwhile must go.
+   */
+  async fetch(replace = false) {
     const results = await Promise.all(this.lists.map((params) => api("/api/v1/alerts", { params: { limit: 2000, ...params } })));
+    if (replace) this.alerts.clear();
     for (const rows of results) for (const a of rows) this.alerts.set(a.id, a);
   }
 
-  async load() {
-    await this.fetch();
+  async reload() {
+    await this.fetch(true);
     this.render();
   }
 

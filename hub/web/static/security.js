@@ -26,7 +26,7 @@ function statsHtml(health) {
 function gatewayHtml(g) {
   const status = g.status === "online" || g.status === "offline" ? g.status : "unknown";
   return `<button type="button" class="gateway gw-${status}" data-gw="${esc(g.id)}">
-      <span class="dot"></span><b>${esc(g.name || g.id)}</b> <small>${esc(g.id)}</small>
+      <span class="dot"></span><b>${esc(g.name || g.id)}</b> <small>${g.name && g.name !== g.id ? esc(g.id) : ""}</small>
       <span class="gw-status">${esc(t(`sec.${status}`))}</span>
       <small class="muted">${esc(t("sec.lastSeen"))}：${g.last_seen ? esc(ago(g.last_seen)) : "—"}</small>
       ${statsHtml(g.health)}</button>`;
@@ -94,7 +94,7 @@ export async function mount(main) {
     sites,
     lists: [{ status: "open" }, { status: "resolved" }],
   });
-  goLive((row) => queue.apply(row));
+  goLive((row) => queue.apply(row), () => queue.reload());
   const [siteRows, gateways, passes] = await Promise.all([
     api("/api/v1/sites"),
     api("/api/v1/gateways"),

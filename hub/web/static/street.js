@@ -7,8 +7,6 @@ import { goLive, markPainted } from "./live.js";
 import { AlertQueue } from "./queue.js";
 import { $, esc, showError } from "./ui.js";
 
-const OPEN = ["new", "acknowledged", "dispatched"];
-
 function minutes(value) {
   return value === null || value === undefined ? "—" : Number(value).toFixed(1);
 }
@@ -21,7 +19,7 @@ function overviewHtml(rows) {
         <td class="num">${minutes(r.ack_minutes_median)}</td><td class="num">${minutes(r.resolve_minutes_median)}</td></tr>`)
     .join("");
   const head = ["street.community", "street.open", "street.overdue", "street.escalated", "street.ackMin", "street.resolveMin"]
-    .map((k) => `<th>${esc(t(k))}</th>`)
+    .map((k, i) => `<th${i ? ' class="num"' : ""}>${esc(t(k))}</th>`)
     .join("");
   return `<table class="grid-table overview"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>
     <h3>${esc(t("street.chart"))}</h3>
@@ -39,8 +37,11 @@ export async function mount(main) {
     listEl: $("#queue"),
     detailEl: $("#detail"),
     sites,
-    lists: [{ status: "open", level: "street" }],
-    keep: (a) => a.level === "street" && OPEN.includes(a.status),
+    lists: [
+      { status: "open", level: "street" },
+      { status: "resolved", level: "street" },
+    ],
+    keep: (a) => a.level === "street",
   });
   let pending = 0;
   const refresh = async () => {
@@ -51,12 +52,13 @@ export async function mount(main) {
     }
   };
   goLive(
-    (row) => queue.apply(row),
-    () => {
+    (row) => {
+      queue.apply(row);
       // Many changes arrive in bursts; recount once the burst is over.
       clearTimeout(pending);
       pending = setTimeout(refresh, 1000);
     },
+    () => Promise.all([queue.reload(), refresh()]),
   );
   const [siteRows] = await Promise.all([api("/api/v1/sites"), queue.fetch(), refresh()]);
   for (const s of siteRows) sites.set(s.id, s);
