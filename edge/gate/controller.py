@@ -25,6 +25,7 @@ from edge.gate.faces import FaceDetector
 from edge.gate.lists import AccessStore
 from edge.gate.privacy import mask_plate, pseudonym
 from edge.gate.snapshot import desensitise, encode_jpeg
+from edge.gate.visits import Visit, VisitTracker
 from edge.plates.reader import PassResult, PlateReader
 from edge.sink import Sink
 from protocol.models import Command, CommandAck, Event, EvidenceRef, Severity
@@ -72,6 +73,7 @@ class GateController:
         self._faces = faces
         self._clock = clock
         self._secret = config.secret.get_secret_value().encode()
+        self.visits = VisitTracker()
         self._counts: dict[str, float] = {
             "passes": 0.0,
             "opened": 0.0,
@@ -117,11 +119,54 @@ class GateController:
             if snapshot is None or located is None
             else self._evidence(snapshot, result.quads[located])
         )
-        event = self._event(
-            result, decision, observed_at, direction or self.config.direction, evidence
-        )
+        way = direction or self.config.direction
+        event = self._event(result, decision, observed_at, way, evidence)
         self._sink.emit_event(event)
+        self._track_visit(result, decision, way, observed_at, event)
         return PassOutcome(decision=decision, decided_ms=decided_ms, event=event)
+
+    def _track_visit(
+        self, result: PassResult, decision: Decision, direction: str, at: datetime, event: Event
+    ) -> None:
+        pseudonym = event.data.get("plate_pseudonym")
+        if result.result is None or not isinstance(pseudonym, str):
+            return
+        if direction == "out":
+            self.visits.left(pseudonym)
+            return
+        if decision.reason is not Reason.VISITOR:
+            return
+        windows = [
+            e.valid_until
+            for e in self._store.entries(result.result.plate.text)
+            if e.list == "visitor" and e.valid_until is not None
+        ]
+        if windows:
+            self.visits.entered(Visit(pseudonym, str(event.data["plate_masked"]), at, max(windows)))
+
+    def poll(self) -> int:
+        """Raise an alarm for each visitor still inside after their window; return how many."""
+        late = self.visits.overstaying(self._clock())
+        for visit in late:
+            self._sink.emit_event(
+                Event(
+                    gateway_id=self.gateway_id,
+                    type="visitor_overstay",
+                    severity="minor",
+                    alarm=True,
+                    device_id=self.config.device_id,
+                    channel=self.config.channel,
+                    observed_at=self._clock(),
+                    data={
+                        "plate_masked": visit.plate_masked,
+                        "plate_pseudonym": visit.pseudonym,
+                        "entered_at": visit.entered_at.isoformat(),
+                        "until": visit.until.isoformat(),
+                        "lane": self.config.lane,
+                    },
+                )
+            )
+        return len(late)
 
     def _decide(self, result: PassResult, now: datetime) -> Decision:
         if result.result is None:
@@ -242,4 +287,6 @@ class GateController:
 
     def stats(self) -> dict[str, float]:
         """Counters for the health message, names prefixed by ``gate_``."""
-        return {f"gate_{name}": value for name, value in self._counts.items()}
+        counts = {f"gate_{name}": value for name, value in self._counts.items()}
+        counts["gate_visitors_inside"] = float(len(self.visits))
+        return counts
