@@ -1,0 +1,200 @@
+"""The per-frame hot path: downscale, grey, motion, tracks; and the verdict on ended tracks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from edge.falling.calibration import FacadeCalibration
+from edge.falling.images import u8
+from edge.falling.motion import MotionModel
+from edge.falling.tracker import Track, Tracker
+from edge.falling.trajectory import (
+    PhysicsRule,
+    Release,
+    TrackPoints,
+    estimate_release,
+    features,
+    is_candidate,
+)
+
+logger = logging.getLogger(__name__)
+
+Frame = npt.NDArray[np.uint8]
+Scorer = Callable[[npt.NDArray[np.float64]], float]
+ROI_MARGIN = 0.04
+STITCH_GAP_S = 0.3
+STITCH_OVERLAP_S = 0.25
+STITCH_KEEP_S = 3.0
+STITCH_GATE_PX = 6.0
+# Only pieces of a few frames can be the head of a fall; single-frame clutter
+# (rain streaks) would make the search quadratic.
+STITCH_MIN_POINTS = 3
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one ended track."""
+
+    points: TrackPoints
+    features: npt.NDArray[np.float64]
+    physics: bool
+    score: float
+    alarm: bool
+    release: Release | None
+
+
+class FrameAnalyser:
+    """Turns full-resolution BGR frames into ended tracks, on a downscaled view.
+
+    ``analysis_width`` is the width of the view analysed (height keeps the
+    calibration's aspect ratio); only the façade's columns and the rows from
+    just above the roof line to the bottom are analysed, since objects fall
+    down from the façade.
+    """
+
+    def __init__(
+        self,
+        calibration: FacadeCalibration,
+        *,
+        analysis_width: int = 960,
+        motion: MotionModel | None = None,
+        tracker: Tracker | None = None,
+    ) -> None:
+        full_w, full_h = calibration.frame_wh
+        self.scale = analysis_width / full_w
+        self.size_wh = (analysis_width, round(full_h * self.scale))
+        self._roi = self._roi_of(calibration)
+        self.motion = motion or MotionModel()
+        self.tracker = tracker or Tracker()
+        self.global_changes = 0
+        self._recent: list[Track] = []
+
+    def _roi_of(self, calibration: FacadeCalibration) -> tuple[int, int, int, int]:
+        xs = [p[0] * self.scale for p in calibration.facade_polygon]
+        ys = [p[1] * self.scale for p in calibration.facade_polygon]
+        w, h = self.size_wh
+        margin_x, margin_y = ROI_MARGIN * w, ROI_MARGIN * h
+        x0 = int(max(min(xs) - margin_x, 0))
+        x1 = int(min(max(xs) + margin_x, w))
+        y0 = int(max(min(ys) - margin_y, 0))
+        return x0, y0, x1, h
+
+    def view(self, frame: Frame) -> Frame:
+        """The frame at analysis size (BGR), resized only when needed."""
+        if (frame.shape[1], frame.shape[0]) == self.size_wh:
+            return frame
+        return u8(cv2.resize(frame, self.size_wh, interpolation=cv2.INTER_AREA))
+
+    def step(self, t: float, small: Frame) -> tuple[list[Track], bool]:
+        """Analyse one analysis-size frame; return ended tracks and whether it moved."""
+        x0, y0, x1, y1 = self._roi
+        grey = u8(cv2.cvtColor(small[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY))
+        result = self.motion.update(grey)
+        if result.global_change:
+            self.global_changes += 1
+            return [self.stitch(track) for track in self.tracker.flush()], True
+        blobs = result.blobs
+        if len(blobs) == 0 and not self.tracker.active:
+            return [], False
+        if len(blobs):
+            blobs = type(blobs)(xy=blobs.xy + np.array([x0, y0]), area=blobs.area)
+        ended = [self.stitch(track) for track in self.tracker.update(t, blobs)]
+        return ended, len(blobs) > 0
+
+    def stitch(self, track: Track) -> Track:
+        """Prepend the earlier fragment this track continues, if any.
+
+        Clutter (a rain streak next to the object, a missed frame on a
+        sub-pixel object) can break a fall into pieces; the first piece holds
+        the frames nearest the release, which the floor estimate needs most.
+        """
+        self._recent = [r for r in self._recent if track.t[0] - r.t[-1] <= STITCH_KEEP_S]
+        merged = track
+        while len(merged.t) >= 4:
+            previous = self._predecessor(merged)
+            if previous is None:
+                break
+            self._recent.remove(previous)
+            joined = Track(track_id=previous.track_id)
+            # Where the pieces overlap, the earlier piece keeps its frames and the
+            # later one continues after them (its first frames were clutter).
+            later = [i for i, t in enumerate(merged.t) if t > previous.t[-1]]
+            rows = [(previous, range(len(previous.t))), (merged, later)]
+            for values, indices in rows:
+                for i in indices:
+                    joined.add(values.t[i], values.x[i], values.y[i], values.area[i])
+            merged = joined
+        if len(merged.t) >= STITCH_MIN_POINTS:
+            self._recent.append(merged)
+        return merged
+
+    def _predecessor(self, track: Track) -> Track | None:
+        head = min(len(track.t), 10)
+        tau = np.array(track.t[:head]) - track.t[0]
+        fit_y = np.polyfit(tau, track.y[:head], 2 if head >= 5 else 1)
+        fit_x = np.polyfit(tau, track.x[:head], 1)
+        for candidate in reversed(self._recent):
+            gap = track.t[0] - candidate.t[-1]
+            if not -STITCH_OVERLAP_S <= gap <= STITCH_GAP_S or candidate.t[0] >= track.t[0]:
+                continue
+            dt = candidate.t[-1] - track.t[0]
+            dx = float(np.polyval(fit_x, dt)) - candidate.x[-1]
+            dy = float(np.polyval(fit_y, dt)) - candidate.y[-1]
+            if np.hypot(dx, dy) <= STITCH_GATE_PX and candidate.y[-1] <= track.y[0]:
+                return candidate
+        return None
+
+    def to_points(self, track: Track) -> TrackPoints:
+        """A track in full-frame pixels."""
+        inverse = 1.0 / self.scale
+        return TrackPoints(
+            t=np.array(track.t),
+            x=np.array(track.x) * inverse,
+            y=np.array(track.y) * inverse,
+            area=np.array(track.area) * inverse * inverse,
+        )
+
+
+class TrackJudge:
+    """Decides whether an ended track is a thrown object, and where it came from.
+
+    With a ``scorer`` (the ONNX classifier) the alarm needs its score at
+    ``threshold``; without one the physics rule alone decides (the baseline).
+    Tracks shorter than ``min_points`` are not judged at all.
+    """
+
+    def __init__(
+        self,
+        calibration: FacadeCalibration,
+        *,
+        fps: float = 25.0,
+        scorer: Scorer | None = None,
+        threshold: float = 0.5,
+        rule: PhysicsRule | None = None,
+        min_points: int = 6,
+    ) -> None:
+        self._calibration = calibration
+        self._fps = fps
+        self._scorer = scorer
+        self._threshold = threshold
+        self.rule = rule or PhysicsRule()
+        self.min_points = min_points
+
+    def judge(self, points: TrackPoints) -> Verdict | None:
+        """The verdict on a track, or None when it is too short to judge."""
+        if len(points.t) < self.min_points or points.y[-1] - points.y[0] <= 0:
+            return None
+        values = features(points, self._calibration, self._fps)
+        physics = self.rule.accepts(values, len(points.t))
+        if not is_candidate(values):
+            return Verdict(points, values, physics, 0.0, False, None)
+        score = self._scorer(values) if self._scorer is not None else float(physics)
+        alarm = score >= self._threshold
+        release = estimate_release(points, self._calibration) if alarm else None
+        return Verdict(points, values, physics, score, alarm, release)

@@ -1,0 +1,133 @@
+"""Motion on the downscaled grey view: running-average background and small blobs.
+
+Background subtraction (rather than differencing consecutive frames) sees a
+thrown object from its first frame, while it still moves slowly near the
+window, and gives one blob per object instead of an old/new pair. The
+threshold follows the measured noise so night IR noise does not flood the
+mask; a frame where a large share of pixels changes at once (camera shake,
+IR switching, lights) is reported as a global change and re-seeds the model.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from edge.falling.images import u8
+
+logger = logging.getLogger(__name__)
+
+Grey = npt.NDArray[np.uint8]
+NOISE_EVERY_FRAMES = 12
+
+
+@dataclass(frozen=True)
+class Blobs:
+    """Small moving blobs of one frame as parallel arrays (analysis-view pixels)."""
+
+    xy: npt.NDArray[np.float64]
+    area: npt.NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        if self.xy.ndim != 2 or self.xy.shape[1] != 2:
+            raise ValueError(f"expected xy of shape (N, 2), got {self.xy.shape}")
+        if self.area.shape != (self.xy.shape[0],):
+            raise ValueError(f"expected area of shape ({self.xy.shape[0]},), got {self.area.shape}")
+
+    def __len__(self) -> int:
+        return int(self.xy.shape[0])
+
+    @classmethod
+    def empty(cls) -> Blobs:
+        return cls(xy=np.zeros((0, 2)), area=np.zeros(0))
+
+
+@dataclass(frozen=True)
+class MotionResult:
+    """What one frame showed: blobs, changed share, and whether it was a global change."""
+
+    blobs: Blobs
+    changed_fraction: float
+    global_change: bool
+
+
+class MotionModel:
+    """Running-average background with a noise-following threshold.
+
+    ``alpha`` is the background learning rate per frame; ``min_threshold`` the
+    lowest grey difference counted as motion; ``noise_k`` multiplies the
+    measured noise level; blobs larger than ``max_area_px`` are dropped (laundry,
+    lit windows, insects on the lens are large); at most ``max_blobs`` are kept.
+    """
+
+    def __init__(
+        self,
+        *,
+        alpha: float = 0.06,
+        min_threshold: float = 14.0,
+        noise_k: float = 4.5,
+        max_area_px: int = 300,
+        max_blobs: int = 48,
+        global_fraction: float = 0.04,
+    ) -> None:
+        self._alpha = alpha
+        self._min_threshold = min_threshold
+        self._noise_k = noise_k
+        self._max_area = max_area_px
+        self._max_blobs = max_blobs
+        self._global_fraction = global_fraction
+        self._background: npt.NDArray[np.float32] | None = None
+        self._threshold = min_threshold
+        self._frames = 0
+
+    @property
+    def threshold(self) -> float:
+        """Current grey-level threshold."""
+        return self._threshold
+
+    def update(self, grey: Grey) -> MotionResult:
+        """Compare ``grey`` with the background, then learn it."""
+        if self._background is None or self._background.shape != grey.shape:
+            self._background = grey.astype(np.float32)
+            return MotionResult(Blobs.empty(), 0.0, global_change=False)
+        diff = u8(cv2.absdiff(grey, cv2.convertScaleAbs(self._background)))
+        if self._frames % NOISE_EVERY_FRAMES == 0:
+            self._refresh_threshold(diff)
+        self._frames += 1
+        _, mask = cv2.threshold(diff, self._threshold, 255, cv2.THRESH_BINARY)
+        changed = cv2.countNonZero(mask)
+        fraction = changed / mask.size
+        if fraction > self._global_fraction:
+            self._background = grey.astype(np.float32)
+            return MotionResult(Blobs.empty(), fraction, global_change=True)
+        if changed == 0:
+            cv2.accumulateWeighted(grey, self._background, self._alpha)
+            return MotionResult(Blobs.empty(), 0.0, global_change=False)
+        # Foreground is learnt ten times slower: a thrown object that hangs a few
+        # frames by the window must not sink into the background and leave a
+        # ghost there that keeps its track when it starts to fall.
+        cv2.accumulateWeighted(grey, self._background, self._alpha, mask=cv2.bitwise_not(mask))
+        cv2.accumulateWeighted(grey, self._background, self._alpha * 0.1, mask=mask)
+        return MotionResult(self._blobs(u8(mask)), fraction, global_change=False)
+
+    def _refresh_threshold(self, diff: Grey) -> None:
+        # The median absolute difference is robust to the few moving pixels;
+        # x1.48 turns it into a Gaussian sigma.
+        sample = diff[::7, ::7]
+        sigma = 1.48 * float(np.median(sample))
+        self._threshold = max(self._min_threshold, self._noise_k * sigma)
+
+    def _blobs(self, mask: Grey) -> Blobs:
+        _, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+        xy = centroids[1:].astype(np.float64)
+        keep = area <= self._max_area
+        xy, area = xy[keep], area[keep]
+        if len(area) > self._max_blobs:
+            order = np.argsort(-area)[: self._max_blobs]
+            xy, area = xy[order], area[order]
+        return Blobs(xy=xy, area=area)

@@ -1,0 +1,1 @@
+"""Recipe of the falling-object trajectory classifier: simulate, extract tracks, train, export."""

@@ -1,0 +1,76 @@
+"""Trajectory fit and floor mapping on synthetic tracks with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from falling_factories import FPS, STOREY_M, fall_track, kinematic_track, make_calibration
+
+from edge.falling.trajectory import FEATURE_NAMES, PhysicsRule, estimate_release, features
+from simulators.facade.distractors import DISTRACTOR_KINDS
+
+
+@pytest.mark.parametrize(
+    ("floor", "above_slab_m", "v_up_mps", "delay_s"),
+    [
+        (2, 1.2, 0.0, 0.08),
+        (5, 1.0, 0.0, 0.2),
+        (7, 1.5, 1.5, 0.12),
+        (9, 1.3, -0.5, 0.3),
+        (11, 1.1, 2.0, 0.16),
+        (12, 1.4, 0.0, 0.4),
+    ],
+)
+def test_release_floor_is_recovered(
+    floor: int, above_slab_m: float, v_up_mps: float, delay_s: float
+) -> None:
+    cal = make_calibration()
+    height = (floor - 1) * STOREY_M + above_slab_m
+    points = fall_track(cal, release_height_m=height, v_up_mps=v_up_mps, delay_s=delay_s)
+    release = estimate_release(points, cal)
+    assert release.floor == floor
+    assert abs(release.height_m - (height + v_up_mps**2 / (2 * 9.81))) < 0.5
+    assert release.t <= points.t[0]
+    assert 0.0 < release.floor_confidence <= 1.0
+
+
+def test_release_is_capped_at_the_roof_line() -> None:
+    cal = make_calibration()
+    points = fall_track(cal, release_height_m=cal.facade_top_m() + 2.0, delay_s=0.7)
+    release = estimate_release(points, cal)
+    assert release.height_m == pytest.approx(cal.facade_top_m(), abs=1e-6)
+    assert release.floor == cal.top_floor
+
+
+def test_window_column_is_reported() -> None:
+    cal = make_calibration()
+    points = fall_track(
+        cal, release_height_m=6 * STOREY_M + 1.2, x=cal.column_lines[2].x_bottom - 60
+    )
+    release = estimate_release(points, cal)
+    expected = cal.column_at(release.x, release.y)
+    assert release.column == expected
+    assert release.column in {2, 3}
+
+
+def test_height_mapping_round_trips() -> None:
+    cal = make_calibration()
+    for height in np.linspace(0.5, cal.facade_top_m() - 0.5, 9):
+        assert cal.height_m_at(cal.y_at_height_m(float(height))) == pytest.approx(height, abs=1e-6)
+
+
+def test_free_fall_features_show_gravity() -> None:
+    cal = make_calibration()
+    values = dict(
+        zip(FEATURE_NAMES, features(fall_track(cal, release_height_m=30.0), cal, FPS), strict=True)
+    )
+    assert values["g_est"] == pytest.approx(9.81, abs=1.0)
+    assert values["down_fraction"] == 1.0
+    assert PhysicsRule().accepts(features(fall_track(cal, release_height_m=30.0), cal, FPS), 40)
+
+
+@pytest.mark.parametrize("kind", DISTRACTOR_KINDS)
+def test_physics_rule_rejects_distractor_tracks(kind: str) -> None:
+    cal = make_calibration()
+    points = kinematic_track(kind, cal)
+    assert not PhysicsRule().accepts(features(points, cal, FPS), len(points.t))
