@@ -137,7 +137,7 @@ class Gateway:
         """Connect, poll devices and run safety timers."""
         self.agent.start()
         self.poller.start()
-        if self.safety is not None:
+        if self.safety is not None or self.gate is not None:
             self._ticker.start()
 
     def stop(self) -> None:
@@ -150,11 +150,13 @@ class Gateway:
         self.agent.stop()
 
     def _tick(self) -> None:
-        assert self.safety is not None
         period = min(1.0, self.config.telemetry_batch_s)
         while not self._stop.wait(period):
             try:
-                self.safety.poll()
+                if self.safety is not None:
+                    self.safety.poll()
+                if self.gate is not None:
+                    self.gate.poll()
                 self.flush_readings()
             except Exception:
                 # A timer bug must not stop the others: the interlock lives here.
