@@ -11,6 +11,7 @@ Mosquitto, the hub as its own process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -108,12 +109,10 @@ def main() -> None:
 
 def run(args: argparse.Namespace, broker: Mosquitto, work: Path, host: str) -> dict[str, object]:
     for _ in range(100):
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"http://{host}/readyz").status_code == 200:
                 break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+        time.sleep(0.2)  # the hub is still starting
     token = httpx.post(
         f"http://{host}/api/v1/auth/login", json={"username": "console", "password": PASSWORD}
     ).json()["access_token"]

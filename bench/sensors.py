@@ -63,10 +63,10 @@ class ListSink:
         self.events.append(event)
 
     def emit_evidence(self, media_type: str, content: bytes, role: str) -> Any:
-        raise NotImplementedError("household safety emits no evidence")
+        raise AssertionError("household safety emits no evidence; the benchmark is broken")
 
     def accept_readings(self, readings: list[Any]) -> None:
-        raise NotImplementedError("household safety publishes no telemetry here")
+        raise AssertionError("household safety publishes no telemetry; the benchmark is broken")
 
 
 class Clock:
