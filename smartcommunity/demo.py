@@ -106,6 +106,7 @@ def run_demo(
         f"hub: http://{settings.api_host}:{settings.api_port}/  "
         f"({len(community.configs)} gateways; Ctrl-C to stop)"
     )
+    echo(f"consoles: http://{settings.api_host}:{settings.api_port}/console/")
     echo(
         f"demo users (password {DEMO_PASSWORD}): "
         + ", ".join(f"{name} ({role})" for name, role, _ in DEMO_USERS)
