@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from edge.errors import ConfigError
+from edge.facade import FacadeCameraConfig
 from edge.gate.config import GateConfig
 from edge.household.config import HouseholdSafetyConfig
 from protocol.models import DeviceId, GatewayId
@@ -95,6 +96,9 @@ class GatewayConfig(Section):
         default=1.0, gt=0, description="Readings are batched for at most this long."
     )
     devices: list[DeviceConfig] = Field(default_factory=list, description="Attached devices.")
+    facade_cameras: list[FacadeCameraConfig] = Field(
+        default_factory=list, description="Cameras watching façades for thrown objects."
+    )
     gate: GateConfig | None = Field(
         default=None, description="Vehicle gate lane: access lists, barrier, plate reading."
     )
@@ -102,6 +106,16 @@ class GatewayConfig(Section):
         default=None,
         description="Gas interlock, meters, welfare checks, wearables and monitors.",
     )
+
+    @model_validator(mode="after")
+    def verify_facade_gateway(self) -> GatewayConfig:
+        for camera in self.facade_cameras:
+            if camera.falling.gateway_id != self.gateway_id:
+                raise ValueError(
+                    f"facade camera {camera.source.id!r}: falling.gateway_id is "
+                    f"{camera.falling.gateway_id!r}, expected {self.gateway_id!r}"
+                )
+        return self
 
     @model_validator(mode="after")
     def verify_unique_devices(self) -> GatewayConfig:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from edge.agent import EdgeAgent
 from edge.config import GatewayConfig
 from edge.devices import MeterPoller
+from edge.facade import FacadeCamera
 from edge.gate.barrier import SimulatedBarrier
 from edge.gate.config import GateConfig
 from edge.gate.controller import COMMANDS as GATE_COMMANDS
@@ -74,6 +75,12 @@ class Gateway:
         self.gate: GateController | None = None
         if config.gate is not None:
             self.gate = self._make_gate(config.gate)
+        self.cameras = [FacadeCamera(c, self.agent) for c in config.facade_cameras]
+        if self.cameras:
+            self.agent.add_capability(
+                "falling_objects",
+                lambda: {k: v for c in self.cameras for k, v in c.stats().items()},
+            )
         self.poller = MeterPoller(config.devices, ReadingTee(self.agent, self.safety))
         self.agent.add_capability("meters", self.poller.stats)
         # Device readings are batched for telemetry_batch_s: thousands of wearables
@@ -137,12 +144,16 @@ class Gateway:
         """Connect, poll devices and run safety timers."""
         self.agent.start()
         self.poller.start()
+        for camera in self.cameras:
+            camera.start()
         if self.safety is not None or self.gate is not None:
             self._ticker.start()
 
     def stop(self) -> None:
         """Stop devices and timers, then the agent (which says goodbye)."""
         self._stop.set()
+        for camera in self.cameras:
+            camera.stop()
         self.poller.stop()
         if self._ticker.is_alive():
             self._ticker.join(5)
