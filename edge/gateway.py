@@ -1,4 +1,4 @@
-"""Everything one gateway runs: the agent, its device pollers and household safety.
+"""Everything one gateway runs: the agent, device pollers, household safety and cameras.
 
 Household safety acts locally: readings reach the gas interlock in this
 process, and the valve closes before (and whether or not) anything is
@@ -22,12 +22,14 @@ from edge.gate.barrier import SimulatedBarrier
 from edge.gate.config import GateConfig
 from edge.gate.controller import COMMANDS as GATE_COMMANDS
 from edge.gate.controller import GateController
+from edge.gate.lane import LaneCamera
 from edge.gate.lists import AccessStore
 from edge.household.commands import COMMANDS
 from edge.household.errors import PayloadError
 from edge.household.payloads import Scalar, parse
 from edge.household.safety import HouseholdSafety
 from edge.household.valve import SimulatedValve
+from edge.plates.reader import PlateReader
 from protocol.models import Reading
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ class Gateway:
             safety = self.safety
             self.agent.add_capability("household", lambda: safety.stats)
         self.gate: GateController | None = None
+        self.lane: LaneCamera | None = None
         if config.gate is not None:
             self.gate = self._make_gate(config.gate)
         self.cameras = [FacadeCamera(c, self.agent) for c in config.facade_cameras]
@@ -93,18 +96,29 @@ class Gateway:
     def _make_gate(self, gate: GateConfig) -> GateController:
         # Access decisions need only the local lists and the barrier, so the gate
         # opens for a known plate with the hub unreachable. Plates reach it from
-        # a camera with built-in recognition (on_plate_result) or from frames of
-        # a vehicle pass (on_vehicle_pass); the barrier here is simulated.
+        # the lane camera, cut into passes by the virtual loop, or from a camera
+        # with built-in recognition (on_plate_result); the barrier is simulated.
         controller = GateController(
             gateway_id=self.config.gateway_id,
             config=gate,
             sink=self.agent,
             barrier=SimulatedBarrier(lane=gate.lane),
             store=AccessStore(path=gate.lists_path, secret=gate.secret.get_secret_value().encode()),
+            reader=None if gate.camera is None else PlateReader(config=gate.reader),
         )
         for name in GATE_COMMANDS:
             self.agent.register_command(name, controller.handle_command)
-        self.agent.add_capability("vehicle_gate", controller.stats)
+        if gate.camera is not None:
+            self.lane = LaneCamera(
+                source=gate.camera,
+                trigger=gate.trigger,
+                controller=controller,
+                zone_xyxy=gate.reader.roi_xyxy,
+            )
+        lane = self.lane
+        self.agent.add_capability(
+            "vehicle_gate", lambda: controller.stats() | (lane.stats() if lane else {})
+        )
         return controller
 
     def on_device_payload(self, raw: bytes | Mapping[str, object]) -> bool:
@@ -146,6 +160,8 @@ class Gateway:
         self.poller.start()
         for camera in self.cameras:
             camera.start()
+        if self.lane is not None:
+            self.lane.start()
         if self.safety is not None or self.gate is not None:
             self._ticker.start()
 
@@ -154,6 +170,8 @@ class Gateway:
         self._stop.set()
         for camera in self.cameras:
             camera.stop()
+        if self.lane is not None:
+            self.lane.stop()
         self.poller.stop()
         if self._ticker.is_alive():
             self._ticker.join(5)

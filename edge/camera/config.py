@@ -64,6 +64,9 @@ class SimulatorSource(_Source):
     scenario: Literal["gate"] = Field(default="gate", description="Which simulator draws frames.")
     seed: int = Field(default=0, description="Seed of the simulated scene.")
     fps: float = Field(default=10.0, gt=0, description="Frames per second the simulator produces.")
+    gap_s: float = Field(
+        default=1.0, gt=0, le=3600, description="Mean seconds of empty lane between vehicles."
+    )
 
 
 SourceConfig = Annotated[FileSource | StreamSource | SimulatorSource, Field(discriminator="type")]

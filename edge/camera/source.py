@@ -61,7 +61,7 @@ def opener_for(config: SourceConfig) -> Opener:
     # Imported late: gateways in the field do not ship the simulators.
     module = importlib.import_module(f"simulators.{sim.scenario}.capture")
     factory: Callable[..., Capture] = module.SimulatedCapture
-    return lambda: factory(seed=sim.seed, fps=sim.fps)
+    return lambda: factory(seed=sim.seed, fps=sim.fps, gap_s=sim.gap_s)
 
 
 class CameraSource:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from edge.camera.config import SourceConfig
+from edge.gate.trigger import TriggerConfig
 from edge.plates.reader import ReaderConfig
 from protocol.models import DeviceId
 
@@ -22,6 +24,13 @@ class GateConfig(BaseModel):
     direction: Literal["in", "out"] = Field(default="in", description="Direction of traffic.")
     channel: str | None = Field(default=None, max_length=64, description="Camera channel id.")
     reader: ReaderConfig = Field(default_factory=ReaderConfig, description="Plate reading.")
+    camera: SourceConfig | None = Field(
+        default=None,
+        description="The lane camera; without one, plates come from a camera that reads them.",
+    )
+    trigger: TriggerConfig = Field(
+        default_factory=TriggerConfig, description="Virtual loop that cuts the video into passes."
+    )
     lists_path: Path = Field(description="SQLite file of the access lists (keyed hashes).")
     secret: SecretStr = Field(
         description="Gateway secret for plate HMACs; at least 16 characters, never published."

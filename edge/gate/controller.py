@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -43,6 +43,13 @@ class PassOutcome:
     decision: Decision
     decided_ms: float
     event: Event
+
+
+def _kept(frames: Iterable[np.ndarray], into: list[np.ndarray]) -> Iterator[np.ndarray]:
+    """``frames``, each kept in ``into`` as it is taken."""
+    for frame in frames:
+        into.append(frame)
+        yield frame
 
 
 class GateController:
@@ -84,16 +91,21 @@ class GateController:
 
     # -- vehicle passes ---------------------------------------------------
     def on_vehicle_pass(
-        self, frames: Sequence[np.ndarray], *, direction: Literal["in", "out"] | None = None
+        self, frames: Iterable[np.ndarray], *, direction: Literal["in", "out"] | None = None
     ) -> PassOutcome:
-        """Read the pass's frames, act on the barrier, emit the event."""
+        """Read the pass's frames, act on the barrier, emit the event.
+
+        ``frames`` may be a live generator: the reader takes frames only until
+        it is sure of the plate.
+        """
         if self._reader is None:
             raise RuntimeError("this gate has no plate reader; call on_plate_result instead")
-        result = self._reader.read_pass(frames)
+        read: list[np.ndarray] = []
+        result = self._reader.read_pass(_kept(frames, read))
         located = result.last_located()
         # The snapshot is a frame whose plate we located, so the mask covers it;
         # a pass where no plate was located gets no snapshot rather than a risky one.
-        snapshot = frames[located] if located is not None else None
+        snapshot = read[located] if located is not None else None
         return self.on_plate_result(result, snapshot=snapshot, direction=direction)
 
     def on_plate_result(

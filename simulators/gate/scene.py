@@ -33,6 +33,7 @@ class VehiclePass:
     direction: str
     frames: list[np.ndarray] = field(repr=False)
     plate_quads: list[np.ndarray] = field(repr=False)
+    background: np.ndarray = field(repr=False)  # the empty lane, before conditions
 
     @property
     def hard(self) -> bool:
@@ -171,8 +172,21 @@ def make_pass(rng: np.random.Generator, *, n_frames: int = 4) -> VehiclePass:
         quads.append(quad)
     direction = "in" if rng.random() < 0.6 else "out"
     return VehiclePass(
-        plate=plate, conditions=conditions, direction=direction, frames=frames, plate_quads=quads
+        plate=plate,
+        conditions=conditions,
+        direction=direction,
+        frames=frames,
+        plate_quads=quads,
+        background=background,
     )
+
+
+def empty_lane(vehicle: VehiclePass, rng: np.random.Generator) -> np.ndarray:
+    """A frame of the lane with no vehicle, under ``vehicle``'s night, rain and blur."""
+    # Glare and the lit plate come from the vehicle: a degenerate quad has no area.
+    nowhere = np.zeros((4, 2), np.float32)
+    weather = tuple(c for c in vehicle.conditions if c != "glare")
+    return _degrade(vehicle.background, weather, nowhere, rng)
 
 
 def make_passes(seed: int, count: int, *, n_frames: int = 4) -> list[VehiclePass]:
