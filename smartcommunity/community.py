@@ -1,4 +1,9 @@
-"""A simulated community: one edge agent per scenario gateway, fed by simulated meters."""
+"""A simulated community: one edge agent per scenario gateway, fed by simulated devices.
+
+Building gateways get simulated meters and household safety; gate gateways
+(those with a barrier) a simulated lane camera whose vehicles are read,
+decided on and logged like a real lane's.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,21 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from edge.agent import EdgeAgent
+from edge.camera.config import SimulatorSource
 from edge.config import BrokerConfig, GatewayConfig, OutboxConfig, SimulatedMeterConfig
+from edge.gate.config import GateConfig
 from edge.gateway import Gateway
 from edge.household.config import GasDetectorConfig, HouseholdSafetyConfig, ValveConfig
+from edge.plates.reader import ReaderConfig
 from protocol.models import Reading
 from protocol.sites import GatewayRow, Scenario
+from simulators.gate.scene import LANE_ROI_XYXY, make_passes
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +48,7 @@ def gateway_config(
     password: str,
     outbox_dir: Path,
     meter_interval_s: float = 5.0,
+    vehicle_gap_s: float = 20.0,
     seed: int = 0,
 ) -> GatewayConfig:
     """The config a real installer would write for this gateway, with simulated meters."""
@@ -71,7 +81,50 @@ def gateway_config(
         health_interval_s=10.0,
         devices=meters,
         household=household if gas_meters else None,
+        gate=_gate(gateway, outbox_dir, vehicle_gap_s, seed),
     )
+
+
+def _gate(gateway: GatewayRow, lists_dir: Path, gap_s: float, seed: int) -> GateConfig | None:
+    """A lane with a simulated camera for a gateway that has a barrier."""
+    barrier = next((d for d in gateway.devices if d.kind == "barrier"), None)
+    if barrier is None:
+        return None
+    return GateConfig(
+        device_id=barrier.id,
+        lists_path=lists_dir / f"{gateway.id}-lists.sqlite",
+        secret=SecretStr(secrets.token_urlsafe(24)),
+        reader=ReaderConfig(roi_xyxy=LANE_ROI_XYXY),
+        camera=SimulatorSource(
+            id=f"{gateway.id}-lane", seed=lane_seed(gateway.id, seed), fps=5.0, gap_s=gap_s
+        ),
+    )
+
+
+def lane_seed(gateway_id: str, seed: int) -> int:
+    """The simulated lane camera's seed: stable per gateway, so its vehicles are known."""
+    return seed * 1000 + sum(gateway_id.encode()) % 1000
+
+
+def vehicle_lists(gateway_id: str, seed: int, count: int = 12) -> dict[str, object]:
+    """``allowlist.sync`` arguments for the first ``count`` simulated vehicles of a lane.
+
+    Most are residents; every fifth is unknown (held for the guard), the
+    eighth is blacklisted, and every seventh a visitor expected today.
+    """
+    vehicles = make_passes(lane_seed(gateway_id, seed), count)
+    now = datetime.now(UTC)
+    args: dict[str, list[object]] = {"resident": [], "visitor": [], "blacklist": []}
+    for i, vehicle in enumerate(vehicles):
+        plate = vehicle.plate.text
+        if i == 7:
+            args["blacklist"].append(plate)
+        elif i % 7 == 6:
+            window = {"from": now.isoformat(), "until": (now + timedelta(hours=2)).isoformat()}
+            args["visitor"].append({"plate": plate} | window)
+        elif i % 5 != 4:
+            args["resident"].append(plate)
+    return {**args, "mode": "replace"}
 
 
 def _household(meter_id: str) -> str:

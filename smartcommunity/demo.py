@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import uvicorn
 from psycopg.rows import dict_row
@@ -21,7 +22,7 @@ from hub.settings import HubSettings
 from protocol.sites import load_scenario
 from smartcommunity.broker import Mosquitto, free_port
 from smartcommunity.cli import wait_for_signal
-from smartcommunity.community import Community, gateway_config, make_passwords
+from smartcommunity.community import Community, gateway_config, make_passwords, vehicle_lists
 from smartcommunity.postgres import start_embedded
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,10 @@ def run_demo(
         ],
     )
     community.start()
+    base_url = f"http://{settings.api_host}:{settings.api_port}"
+    threading.Thread(
+        target=register_vehicles, args=(base_url, community), name="demo-vehicles", daemon=True
+    ).start()
     echo(
         f"hub: http://{settings.api_host}:{settings.api_port}/  "
         f"({len(community.configs)} gateways; Ctrl-C to stop)"
@@ -125,6 +130,26 @@ def run_demo(
         if tmp is not None:
             tmp.cleanup()
     return summary
+
+
+def register_vehicles(base_url: str, community: Community, timeout_s: float = 60) -> None:
+    """Push each gate's vehicle lists the way an operator would: over the hub's API."""
+    gates = [g for g in community.gateways if g.gate is not None]
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        login = {"username": "admin", "password": DEMO_PASSWORD}
+        token = client.post("/api/v1/auth/login", json=login).json()["access_token"]
+        for gateway in gates:
+            while not gateway.agent.link.connected and time.monotonic() < deadline:
+                time.sleep(0.5)
+            gateway_id = gateway.config.gateway_id
+            sent = client.post(
+                f"/api/v1/gateways/{gateway_id}/commands",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"name": "allowlist.sync", "args": vehicle_lists(gateway_id, 0)},
+            )
+            if sent.status_code != 202:
+                logger.warning("vehicle lists for %s refused: %s", gateway_id, sent.text)
 
 
 DEMO_PASSWORD = "demo-only-pw"  # noqa: S105 - printed at start; the demo is local only

@@ -95,7 +95,9 @@ class LaneCamera:
             frame = self.source.frames.get(timeout_s=FRAME_WAIT_S)
             if frame is None or self._stop.is_set():
                 return
-            if self.trigger.update(frame.t, frame.image) is not Presence.PRESENT:
+            state = self.trigger.update(frame.t, frame.image)
+            # A frame of the emptying lane is the vehicle gone, not a frame to read.
+            if state is not Presence.PRESENT or self.trigger.quiet:
                 return
             self.counts["pass_frames"] += 1
             yield frame.image

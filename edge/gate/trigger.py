@@ -106,6 +106,11 @@ class LaneTrigger:
         """True while a vehicle is in the zone."""
         return self._present
 
+    @property
+    def quiet(self) -> bool:
+        """True when the last frame looked like the empty lane (a vehicle may be leaving)."""
+        return self.changed_fraction < self.config.exit_fraction
+
     def _view(self, image: np.ndarray) -> npt.NDArray[np.float32]:
         height, width = image.shape[:2]
         x0, y0, x1, y1 = self._zone
