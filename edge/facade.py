@@ -20,9 +20,12 @@ from edge.falling.analysis import TrackJudge
 from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector
+from edge.falling.raw_store import EncryptedRawStore
 from edge.sink import Sink
 
 logger = logging.getLogger(__name__)
+
+PURGE_EVERY_S = 3600.0
 
 
 class FacadeCameraConfig(BaseModel):
@@ -44,6 +47,18 @@ class FacadeCameraConfig(BaseModel):
         return self
 
 
+def make_raw_store(config: FallingConfig) -> EncryptedRawStore | None:
+    """The encrypted store of raw clips, when the camera keeps them."""
+    evidence = config.evidence
+    if evidence.raw_dir is None or evidence.raw_key is None:
+        return None
+    return EncryptedRawStore(
+        directory=evidence.raw_dir,
+        key=evidence.raw_key.get_secret_value().encode(),
+        retention_s=evidence.retention_days * 86400,
+    )
+
+
 def make_judge(config: FallingConfig) -> TrackJudge:
     """The physics rule, scored by the ONNX classifier when one is configured."""
     cal = config.calibration
@@ -59,8 +74,12 @@ class FacadeCamera:
     def __init__(self, config: FacadeCameraConfig, sink: Sink) -> None:
         self.config = config
         self.source = CameraSource(config=config.source)
+        self.raw_store = make_raw_store(config.falling)
         self.detector = FallingObjectDetector(
-            config=config.falling, sink=sink, judge=make_judge(config.falling)
+            config=config.falling,
+            sink=sink,
+            judge=make_judge(config.falling),
+            raw_store=self.raw_store,
         )
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -88,7 +107,11 @@ class FacadeCamera:
 
     def _run(self) -> None:
         last = 0.0
+        purged = 0.0
         while not self._stop.is_set():
+            if self.raw_store is not None and time.monotonic() - purged > PURGE_EVERY_S:
+                purged = time.monotonic()
+                self._purge(self.raw_store)
             frame = self.source.frames.get(timeout_s=0.2)
             if frame is None:
                 continue
@@ -100,3 +123,10 @@ class FacadeCamera:
                 logger.exception("camera %s: analysis failed on a frame", self.config.source.id)
         if last:
             self.detector.finish(last)
+
+    def _purge(self, store: EncryptedRawStore) -> None:
+        try:
+            store.purge()
+        except OSError:
+            # A full or failing disk must not stop detection; the next hour retries.
+            logger.exception("camera %s: could not purge raw clips", self.config.source.id)

@@ -7,12 +7,14 @@ import sqlite3
 from pathlib import Path
 
 import cv2
+from cryptography.fernet import Fernet
 
 from edge.gateway import Gateway
 from simulators.facade import FPS, make_episode
 from tests.factories import gateway_config
 from tests.integration.helpers import wait_until
 
+RAW_KEY = Fernet.generate_key()
 FALL_SEED = 500_003  # a test seed of the façade simulator, not an evaluation one
 
 
@@ -52,6 +54,7 @@ def test_gateway_detects_a_thrown_object_from_a_video_source(tmp_path: Path) -> 
         "falling": {
             "gateway_id": "gw-a",
             "calibration": episode.calibration.model_dump(mode="json"),
+            "evidence": {"raw_dir": str(tmp_path / "raw"), "raw_key": RAW_KEY.decode()},
         },
     }
     # Port 1: no broker. Detection and evidence do not need the hub.
@@ -72,3 +75,7 @@ def test_gateway_detects_a_thrown_object_from_a_video_source(tmp_path: Path) -> 
     assert abs(int(event["data"]["floor"]) - floor) <= 1  # type: ignore[index, call-overload]
     assert event["evidence"], "a desensitised clip or composite is attached"
     assert gateway.agent.health().stats["camera.cam_facade_1.alarms"] >= 1
+    # The raw clip stays on the gateway, encrypted, named by the event.
+    stored = (tmp_path / "raw" / f"{event['message_id']}.enc").read_bytes()
+    assert b"ftyp" not in stored
+    assert Fernet(RAW_KEY).decrypt(stored)[4:8] == b"ftyp", "an MP4 inside"
