@@ -89,6 +89,19 @@ class EdgeAgent:
         self._store(Kind.EVIDENCE, evidence)
         return EvidenceRef(sha256=digest, media_type=evidence.media_type, role=cast(Role, role))
 
+    def release_raw(self, media_type: str, content: bytes, release_id: int) -> str:
+        """Publish a raw object for an approved release (see EgressGate.authorise_release)."""
+        evidence = Evidence(
+            gateway_id=self.gateway_id,
+            sha256=hashlib.sha256(content).hexdigest(),
+            media_type=cast(MediaType, media_type),
+            content_b64=b64encode(content).decode(),
+            desensitised=False,
+            release_id=release_id,
+        )
+        self._store(Kind.EVIDENCE, evidence)
+        return evidence.sha256
+
     def accept_readings(self, readings: list[Reading]) -> None:
         """Store readings as telemetry messages (split to the size limit)."""
         messages = [

@@ -5,7 +5,9 @@ gateway (ARCHITECTURE guarantee 2). Capabilities desensitise what they emit;
 this gate is the last line: it scans the serialised payload and refuses any
 message that still carries a full Chinese plate, a mainland mobile number or
 a resident ID number, or a registered resident name, so a bug upstream
-becomes a loud error instead of a leak.
+becomes a loud error instead of a leak. Raw (not desensitised) evidence
+passes only when it answers a release the hub approved and commanded
+(``authorise_release``), once.
 """
 
 from __future__ import annotations
@@ -69,7 +71,12 @@ class EgressGate:
 
     def __init__(self, *, names: Iterable[str] = ()) -> None:
         self._names = tuple(n for n in names if len(n) >= 2)
+        self._releases: set[int] = set()
         self.refused = 0
+
+    def authorise_release(self, release_id: int) -> None:
+        """Let one raw evidence object answering ``release_id`` out (approved at the hub)."""
+        self._releases.add(release_id)
 
     def screen_message(self, message: Envelope, *, what: str) -> Envelope:
         """Check every free-text value of a typed message; return it if clean.
@@ -78,6 +85,10 @@ class EgressGate:
         only strings, integers and keys are looked at, each distinct one once:
         a 2,000-reading telemetry batch costs a handful of checks.
         """
+        if isinstance(message, Evidence) and not message.desensitised:
+            if message.release_id not in self._releases:
+                self._refuse(what, "raw image with no approved release")
+            self._releases.discard(message.release_id)
         for text in _texts(message):
             self._check(text, what)
         return message

@@ -11,17 +11,22 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Sequence
+from typing import Protocol
 
+from cryptography.fernet import InvalidToken
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edge.camera.config import SourceConfig
 from edge.camera.source import CameraSource
+from edge.egress import EgressGate
 from edge.falling.analysis import TrackJudge
 from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector
 from edge.falling.raw_store import EncryptedRawStore
 from edge.sink import Sink
+from protocol.models import AckStatus, Command, CommandAck
 
 logger = logging.getLogger(__name__)
 
@@ -130,3 +135,60 @@ class FacadeCamera:
         except OSError:
             # A full or failing disk must not stop detection; the next hour retries.
             logger.exception("camera %s: could not purge raw clips", self.config.source.id)
+
+
+RAW_RELEASE_COMMAND = "evidence.release_raw"
+
+
+class RawPublisher(Protocol):
+    """The agent's side of a raw release: its id, its egress gate, raw publishing."""
+
+    gateway_id: str
+    gate: EgressGate
+
+    def release_raw(self, media_type: str, content: bytes, release_id: int) -> str:
+        """Publish the raw object; return its SHA-256."""
+
+
+class RawReleases:
+    """Answers ``evidence.release_raw``: the raw clip of one event, for an approved request.
+
+    The hub sends the command only after a second authorised person approved
+    the request there (and audited it); the clip goes out once, marked raw,
+    with the request's id, and nothing else raw ever passes the egress gate.
+    """
+
+    def __init__(self, cameras: Sequence[FacadeCamera], agent: RawPublisher) -> None:
+        self._stores = [c.raw_store for c in cameras if c.raw_store is not None]
+        self._agent = agent
+
+    def __bool__(self) -> bool:
+        return bool(self._stores)
+
+    def handle(self, cmd: Command) -> CommandAck:
+        """Find the event's raw clip, publish it, and acknowledge with its hash."""
+        name, release_id = cmd.args.get("object"), cmd.args.get("release_id")
+        if not isinstance(name, str) or not isinstance(release_id, int) or release_id < 1:
+            return self._ack(cmd, "rejected", "expected args object (event id) and release_id >= 1")
+        for store in self._stores:
+            try:
+                content = store.get(name)
+            except (FileNotFoundError, ValueError):
+                continue
+            except InvalidToken:
+                return self._ack(cmd, "failed", f"raw clip {name} does not decrypt with this key")
+            self._agent.gate.authorise_release(release_id)
+            digest = self._agent.release_raw("video/mp4", content, release_id)
+            logger.info("raw clip %s released for request %s", name, release_id)
+            return self._ack(cmd, "done", f"sha256={digest}")
+        return self._ack(
+            cmd, "rejected", f"no raw clip {name!r} here (never kept, or purged after retention)"
+        )
+
+    def _ack(self, cmd: Command, status: AckStatus, detail: str) -> CommandAck:
+        return CommandAck(
+            gateway_id=self._agent.gateway_id,
+            command_id=cmd.message_id,
+            status=status,
+            detail=detail,
+        )

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from edge.agent import EdgeAgent
 from edge.config import GatewayConfig
 from edge.devices import MeterPoller
-from edge.facade import FacadeCamera
+from edge.facade import RAW_RELEASE_COMMAND, FacadeCamera, RawReleases
 from edge.gate.barrier import SimulatedBarrier
 from edge.gate.config import GateConfig
 from edge.gate.controller import COMMANDS as GATE_COMMANDS
@@ -79,6 +79,9 @@ class Gateway:
         if config.gate is not None:
             self.gate = self._make_gate(config.gate)
         self.cameras = [FacadeCamera(c, self.agent) for c in config.facade_cameras]
+        releases = RawReleases(self.cameras, self.agent)
+        if releases:
+            self.agent.register_command(RAW_RELEASE_COMMAND, releases.handle)
         if self.cameras:
             self.agent.add_capability(
                 "falling_objects",

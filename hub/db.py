@@ -26,6 +26,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (4, "0004_push.sql"),
     (5, "0005_residents.sql"),
     (6, "0006_rules.sql"),
+    (7, "0007_raw_release.sql"),
 ]
 PARTITION_DAYS_BEHIND = 7
 PARTITION_DAYS_AHEAD = 3

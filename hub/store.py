@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 from hub.alerts import audit, rules
 from hub.push import PushConfig, alert_snapshot, enqueue_alert
 from protocol.models import CommandAck, Envelope, Event, Evidence, Health, State, Telemetry
+from protocol.topics import Kind, topic
 
 DEAD_LETTER_HEAD_BYTES = 8 * 1024
 
@@ -71,7 +72,9 @@ def write_batch(
     if telemetry:
         alarms += rules.evaluate(rules.load_rules(conn), telemetry)
     result.alerts_touched = _upsert_alerts(conn, alarms, push)
-    _store_evidence(conn, [m for m in new if isinstance(m, Evidence)])
+    evidence = [m for m in new if isinstance(m, Evidence)]
+    _store_evidence(conn, [e for e in evidence if e.desensitised])
+    dead = dead + _store_raw(conn, [e for e in evidence if not e.desensitised])
     _apply_states(conn, [m for m in messages if isinstance(m, State)])
     _apply_health(conn, [m for m in new if isinstance(m, Health)])
     _apply_acks(conn, [m for m in new if isinstance(m, CommandAck)])
@@ -218,6 +221,44 @@ def _store_evidence(conn: psycopg.Connection[tuple[object, ...]], items: list[Ev
                 "VALUES (%s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
                 rows,
             )
+
+
+def _store_raw(
+    conn: psycopg.Connection[tuple[object, ...]], items: list[Evidence]
+) -> list[DeadLetter]:
+    """Store raw objects that answer an approved, undelivered release of the same gateway."""
+    refused = []
+    for item in items:
+        delivered = conn.execute(
+            "UPDATE raw_releases SET sha256 = %s, delivered_at = now()"
+            " WHERE id = %s AND gateway_id = %s AND status = 'approved' AND sha256 IS NULL"
+            " RETURNING id",
+            (item.sha256, item.release_id, item.gateway_id),
+        ).fetchone()
+        if delivered is None:
+            # The content is not kept, not even its head: it is raw.
+            refused.append(
+                DeadLetter(
+                    topic=topic(item.gateway_id, Kind.EVIDENCE),
+                    reason="unapproved_raw",
+                    detail=f"raw object {item.sha256} names release {item.release_id}, which is"
+                    " not an approved, undelivered release for this gateway",
+                    payload=b"",
+                )
+            )
+            continue
+        conn.execute(
+            "INSERT INTO evidence (sha256, gateway_id, media_type, content, release_id)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
+            (
+                item.sha256,
+                item.gateway_id,
+                item.media_type,
+                b64decode(item.content_b64),
+                item.release_id,
+            ),
+        )
+    return refused
 
 
 def _apply_states(conn: psycopg.Connection[tuple[object, ...]], states: list[State]) -> None:

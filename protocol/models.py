@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 from protocol.ids import MESSAGE_ID_PATTERN, new_message_id
@@ -150,15 +151,28 @@ class Health(Envelope):
 
 
 class Evidence(Envelope):
-    """A desensitised image or clip, referenced from events by content hash."""
+    """An image or clip: desensitised and referenced from events by content hash, or
+    raw and answering a release request approved at the hub by a second person."""
 
     kind: Literal["evidence"] = "evidence"
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     media_type: Literal["image/jpeg", "image/png", "video/mp4", "application/json"]
-    desensitised: Literal[True] = Field(
-        default=True, description="Only desensitised evidence may be published."
+    desensitised: bool = Field(
+        default=True,
+        description="False only for raw evidence released on an approved request (release_id).",
+    )
+    release_id: int | None = Field(
+        default=None, ge=1, description="The hub's approved raw-release request this answers."
     )
     content_b64: str = Field(max_length=2_800_000, description="Base64 of the object.")
+
+    @model_validator(mode="after")
+    def verify_release(self) -> Evidence:
+        if not self.desensitised and self.release_id is None:
+            raise ValueError("raw evidence (desensitised false) needs release_id")
+        if self.desensitised and self.release_id is not None:
+            raise ValueError("release_id is only for raw evidence (desensitised false)")
+        return self
 
 
 class Command(Envelope):

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from hub import web
-from hub.api.routes import alerts, auth, care, commands, data, gate, health, rules
+from hub.api.routes import alerts, auth, care, commands, data, gate, health, raw, rules
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 
@@ -34,5 +34,6 @@ def create_app(settings: HubSettings, *, ingest: bool = True) -> FastAPI:
     app.include_router(care.router)
     app.include_router(rules.router)
     app.include_router(gate.router)
+    app.include_router(raw.router)
     app.include_router(web.router)
     return app

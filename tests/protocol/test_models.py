@@ -186,3 +186,26 @@ def test_evidence_must_match_its_hash(content_b64: str, fragment: str) -> None:
         decode("sc/v1/gw/gw-a/evidence", encode(evidence))
     assert info.value.reason == "bad_evidence"
     assert fragment in info.value.detail
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment"),
+    [
+        ({"desensitised": False}, "needs release_id"),
+        ({"release_id": 3}, "only for raw evidence"),
+        ({"desensitised": False, "release_id": 0}, "greater than or equal to 1"),
+    ],
+)
+def test_raw_evidence_must_name_its_release(fields: dict[str, object], fragment: str) -> None:
+    from pydantic import ValidationError
+
+    from protocol.models import Evidence
+
+    with pytest.raises(ValidationError, match=fragment):
+        Evidence(
+            gateway_id="gw-a",
+            sha256="0" * 64,
+            media_type="video/mp4",
+            content_b64="aGVsbG8=",
+            **fields,  # type: ignore[arg-type]
+        )

@@ -9,15 +9,18 @@ from fastapi import APIRouter, HTTPException
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.api.deps import DbDep, RuntimeDep, require
+from hub.api.deps import DbDep, DictCursor, RuntimeDep, require
 from hub.auth.scope import path_condition
 from hub.auth.users import User
+from hub.runtime import HubRuntime
 from protocol.codec import encode
 from protocol.errors import ProtocolError
 from protocol.models import Command, DeviceId, Name
 from protocol.topics import Kind, topic
 
 router = APIRouter(prefix="/api/v1", tags=["commands"])
+# Commands only a workflow may send, and where that workflow lives.
+GUARDED = {"evidence.release_raw": "POST /api/v1/raw-releases, then a second person approves"}
 CommanderDep = Annotated[
     User, require("admin", "property_security", "community_officer", "street_officer")
 ]
@@ -52,6 +55,10 @@ def send_command(
     gateway_id: str, body: CommandCreate, db: DbDep, runtime: RuntimeDep, user: CommanderDep
 ) -> dict[str, Any]:
     """Record and publish a command; its status follows the gateway's cmd-ack."""
+    if body.name in GUARDED:
+        raise HTTPException(
+            403, f"{body.name} is sent only on an approved request: {GUARDED[body.name]}"
+        )
     scope, params = path_condition(user, "s.path")
     found = db.execute(
         "SELECT 1 FROM gateways g LEFT JOIN sites s ON s.id = g.site_id"
@@ -60,15 +67,39 @@ def send_command(
     ).fetchone()
     if found is None:
         raise HTTPException(404, f"no gateway {gateway_id!r} that you may command")
+    return issue_command(
+        db,
+        runtime,
+        gateway_id=gateway_id,
+        name=body.name,
+        args=body.args,
+        issued_by=user.username,
+        device_id=body.device_id,
+        ttl_s=body.ttl_s,
+    )
+
+
+def issue_command(
+    db: DictCursor,
+    runtime: HubRuntime,
+    *,
+    gateway_id: str,
+    name: str,
+    args: dict[str, Any],
+    issued_by: str,
+    device_id: str | None = None,
+    ttl_s: int = 300,
+) -> dict[str, Any]:
+    """Record a command (committing the caller's transaction), then publish it."""
     if runtime.ingestor is None:
         raise HTTPException(503, "this hub process does not talk to the broker")
     command = Command(
         gateway_id=gateway_id,
-        name=body.name,
-        device_id=body.device_id,
-        args=body.args,
-        expires_at=datetime.now(UTC) + timedelta(seconds=body.ttl_s),
-        issued_by=user.username,
+        name=name,
+        device_id=device_id,
+        args=args,
+        expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s),
+        issued_by=issued_by,
     )
     try:
         payload = encode(command)
@@ -78,14 +109,7 @@ def send_command(
         "INSERT INTO commands (message_id, gateway_id, name, device_id, args, issued_by)"
         " VALUES (%s, %s, %s, %s, %s, %s) RETURNING message_id::text, gateway_id, name,"
         " device_id, status, detail, issued_at, acked_at",
-        (
-            command.message_id,
-            gateway_id,
-            body.name,
-            body.device_id,
-            Jsonb(body.args),
-            command.issued_by,
-        ),
+        (command.message_id, gateway_id, name, device_id, Jsonb(args), issued_by),
     ).fetchone()
     db.connection.commit()  # recorded before it can be acknowledged
     runtime.ingestor.publish(topic(gateway_id, Kind.CMD), payload)

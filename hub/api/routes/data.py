@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
+from hub.alerts import audit
 from hub.api.deps import AdminDep, DbDep, OverseerDep, UserDep
 from hub.api.schemas import (
     DeadLetterPublic,
@@ -161,18 +162,36 @@ def stats(db: DbDep, _user: OverseerDep) -> dict[str, Any] | None:
 
 @router.get("/evidence/{sha256}")
 def get_evidence(sha256: str, db: DbDep, user: UserDep) -> Response:
-    """A desensitised evidence object (image or clip) from a gateway the user may see."""
+    """An evidence object from a gateway the user may see.
+
+    Desensitised objects are for everyone in scope. A raw object (released on
+    an approved request) only for the asker and the approver, and each view
+    is audited.
+    """
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise HTTPException(422, "expected a lower-case hex SHA-256 (64 characters)")
     scope, params = _gateway_scope(user)
     row = db.execute(
-        f"SELECT media_type, content FROM evidence WHERE sha256 = %(h)s AND {scope}",
+        "SELECT media_type, content, release_id, (SELECT array[requested_by, decided_by]"
+        " FROM raw_releases r WHERE r.id = release_id) AS people"
+        f" FROM evidence WHERE sha256 = %(h)s AND {scope}",
         params | {"h": sha256},
     ).fetchone()
-    if row is None:
+    if row is None or (row["release_id"] is not None and user.username not in row["people"]):
         raise HTTPException(404, f"no evidence {sha256} that you may see")
+    cache = "private, max-age=86400"
+    if row["release_id"] is not None:
+        cache = "no-store"
+        audit.append(
+            db.connection,
+            actor=user.username,
+            action="raw_release.viewed",
+            alert_id=None,
+            detail={"release_id": row["release_id"], "sha256": sha256},
+            at=datetime.now(UTC),
+        )
     return Response(
         bytes(row["content"]),
         media_type=row["media_type"],
-        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"},
     )
