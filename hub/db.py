@@ -27,6 +27,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (5, "0005_residents.sql"),
     (6, "0006_rules.sql"),
     (7, "0007_raw_release.sql"),
+    (8, "0008_gate_answers.sql"),
 ]
 PARTITION_DAYS_BEHIND = 7
 PARTITION_DAYS_AHEAD = 3

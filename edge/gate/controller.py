@@ -89,6 +89,11 @@ class GateController:
             "barrier_faults": 0.0,
         }
 
+    @property
+    def barrier(self) -> BarrierDriver:
+        """The lane's barrier driver."""
+        return self._barrier
+
     # -- vehicle passes ---------------------------------------------------
     def on_vehicle_pass(
         self, frames: Iterable[np.ndarray], *, direction: Literal["in", "out"] | None = None

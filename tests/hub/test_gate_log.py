@@ -107,3 +107,50 @@ def test_gate_counts_and_blacklist_alert(api: TestClient) -> None:
 def test_bad_gate_queries(api: TestClient, params: dict[str, str]) -> None:
     response = api.get("/api/v1/gate/log", headers=sign_in(api, "two-duty"), params=params)
     assert response.status_code == 422
+
+
+def held_pass(api: TestClient) -> str:
+    rows = api.get(
+        "/api/v1/gate/log", headers=sign_in(api, "two-duty"), params=WINDOW | {"waiting": "true"}
+    ).json()
+    assert [r["decision"] for r in rows] == ["hold"]
+    return str(rows[0]["message_id"])
+
+
+def test_guard_keeps_a_held_vehicle_out_once(api: TestClient) -> None:
+    pass_id = held_pass(api)
+    url = f"/api/v1/gate/passes/{pass_id}/answer"
+    assert api.post(url, headers=sign_in(api, "one-duty"), json={"open": False}).status_code == 404
+    assert api.post(url, headers=sign_in(api, "carer"), json={"open": False}).status_code == 403
+    bad = api.post(url, headers=sign_in(api, "two-duty"), json={"open": "maybe", "x": 1})
+    assert bad.status_code == 422
+    refused = api.post(
+        url, headers=sign_in(api, "two-duty"), json={"open": False, "note": "未登记"}
+    )
+    assert refused.status_code == 200 and refused.json()["command"] is None
+    again = api.post(url, headers=sign_in(api, "street"), json={"open": True})
+    assert again.status_code == 409
+    waiting = api.get(
+        "/api/v1/gate/log", headers=sign_in(api, "two-duty"), params=WINDOW | {"waiting": "true"}
+    )
+    assert waiting.json() == []
+
+
+def test_only_held_vehicles_are_answered(api: TestClient) -> None:
+    rows = api.get("/api/v1/gate/log", headers=sign_in(api, "two-duty"), params=WINDOW).json()
+    opened = next(r for r in rows if r["decision"] == "open")
+    url = f"/api/v1/gate/passes/{opened['message_id']}/answer"
+    answer = api.post(url, headers=sign_in(api, "two-duty"), json={"open": True})
+    assert answer.status_code == 409 and "not held" in answer.text
+    missing = api.post(
+        "/api/v1/gate/passes/nonsense/answer", headers=sign_in(api, "admin"), json={"open": True}
+    )
+    assert missing.status_code == 404
+
+
+def test_opening_without_a_broker_changes_nothing(api: TestClient) -> None:
+    pass_id = held_pass(api)
+    url = f"/api/v1/gate/passes/{pass_id}/answer"
+    answer = api.post(url, headers=sign_in(api, "two-duty"), json={"open": True})
+    assert answer.status_code == 503
+    assert held_pass(api) == pass_id, "the answer was rolled back: the car still waits"

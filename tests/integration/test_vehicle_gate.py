@@ -147,3 +147,44 @@ def test_lane_camera_cuts_passes_and_opens_for_residents_offline(tmp_path: Path)
         if right:
             assert event["data"]["decision"] == ("open" if resident else "hold"), event["data"]
     assert gateway.lane.stats()["lane_pass_frames"] >= 4
+
+
+def test_guard_answers_a_held_vehicle_and_the_barrier_opens(
+    broker: TestBroker, database_url: str, tmp_path: Path
+) -> None:
+    gate = {"device_id": "lane-1", "lists_path": str(tmp_path / "l.sqlite"), "secret": SECRET}
+    settings = hub_settings(database_url, broker.port, scenario=SCENARIO)
+    with TestClient(create_app(settings)) as api:
+        add_users(database_url)
+        gateway = Gateway(gateway_config("gw-c", broker.port, tmp_path, gate=gate))
+        gateway.start()
+        try:
+            wait_until(lambda: gateway.agent.link.connected, what="the gate gateway")
+            assert gateway.gate is not None
+            held = gateway.gate.on_plate_result(read("苏E5K2L8"))  # on no list: held
+            assert held.decision.action is Action.HOLD
+            assert gateway.gate.barrier.state == "closed"
+            guard = sign_in(api, "two-duty")
+            pass_id = held.event.message_id
+
+            def waiting() -> list[Any]:
+                rows = api.get("/api/v1/gate/log", headers=guard, params={"waiting": "true"})
+                return [r for r in rows.json() if r["message_id"] == pass_id]
+
+            wait_until(waiting, what="the held vehicle on the guard's list")
+            url = f"/api/v1/gate/passes/{pass_id}/answer"
+            other = api.post(url, headers=sign_in(api, "one-security"), json={"open": True})
+            assert other.status_code == 404  # another community's gate
+            answered = api.post(url, headers=guard, json={"open": True, "note": "访客已电话确认"})
+            assert answered.status_code == 200, answered.text
+            assert answered.json()["command"]["name"] == "barrier.open"
+            wait_until(lambda: gateway.gate.barrier.state == "open", what="the barrier to open")
+            again = api.post(url, headers=guard, json={"open": True})
+            assert again.status_code == 409 and "answered already" in again.text
+            assert waiting() == []
+            logged = api.get("/api/v1/gate/log", headers=guard).json()
+            row = next(r for r in logged if r["message_id"] == pass_id)
+            assert row["answer"] == "open" and row["answered_by"] == "two-duty"
+            assert scalar(database_url, "SELECT count(*) FROM audit_log WHERE action = 'gate.open'")
+        finally:
+            gateway.stop()

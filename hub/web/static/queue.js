@@ -255,7 +255,7 @@ export function detailHtml(a, sites, actions) {
 }
 
 /** Evidence is fetched with the token (an <img src> cannot send it); a miss keeps the placeholder. */
-async function loadEvidence(root) {
+export async function loadEvidence(root) {
   const current = session();
   for (const fig of root.querySelectorAll("figure.evidence")) {
     if (!fig.dataset.type.startsWith("image/")) continue;

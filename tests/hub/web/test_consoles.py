@@ -92,24 +92,60 @@ def test_security_console_health_chart_gate_log_and_confirmed_commands(
     assert tab.foreign_requests() == []
 
 
-def test_gate_log_lists_vehicle_passes(tab: Tab) -> None:
-    store(tab.hub.database_url, scene())
-    store(
-        tab.hub.database_url,
-        [
-            Event(
-                gateway_id="gw-a",
-                device_id="lpr-1",
-                type="vehicle_pass",
-                observed_at=datetime.now(UTC),
-                data={"plate": "冀A·1**45", "direction": "in"},
-            )
-        ],
+def vehicle(decision: str, reason: str, plate: str) -> Event:
+    return Event(
+        gateway_id="gw-a",
+        device_id="lane-1",
+        type="vehicle_pass",
+        severity="minor" if decision == "hold" else "info",
+        observed_at=datetime.now(UTC),
+        data={
+            "lane": "1",
+            "direction": "in",
+            "decision": decision,
+            "reason": reason,
+            "plate_masked": plate,
+            "plate_pseudonym": "veh_" + "0" * 32,
+        },
     )
+
+
+def test_gate_log_and_the_guard_answers_held_vehicles(tab: Tab, tmp_path: Path) -> None:
+    store(tab.hub.database_url, [*scene(), vehicle("open", "resident", "冀A·1**45")])
     tab.sign_in("one-security", expect_page="security")
     row = tab.page.locator("#gatelog tbody tr")
     assert row.count() == 1
-    assert "冀A·1**45" in row.inner_text()
+    assert "冀A·1**45" in row.inner_text() and "放行" in row.inner_text()
+    assert tab.page.locator("#waiting .empty").inner_text() == "没有等待放行的车辆"
+
+    # A stranger arrives after the page loaded: it shows up without a reload.
+    store(tab.hub.database_url, [vehicle("hold", "unknown", "苏E·5***L8")])
+    card = tab.page.locator("#waiting article.held")
+    expect(card).to_have_count(1, timeout=10_000)
+    assert "苏E·5***L8" in card.inner_text() and "非登记车辆" in card.inner_text()
+    screenshot(tab.page, "security-held", tmp_path)
+
+    card.locator("button[data-open='0']").click()
+    question = tab.page.locator("dialog[open] .confirm-text")
+    assert question.inner_text() == "确认不放行 苏E·5***L8？道闸保持落杆。"
+    tab.page.fill("dialog[open] input[name=note]", "未登记，已劝离")
+    tab.page.click("dialog[open] button[type=submit]")
+    expect(tab.page.locator("#waiting .empty")).to_be_visible()
+    expect(tab.page.locator("#gatelog tbody tr.dec-hold")).to_contain_text(
+        "人工拒绝（one-security）"
+    )
+
+    # Letting a car in needs the broker; this hub has none, so it says so and keeps the car.
+    store(tab.hub.database_url, [vehicle("hold", "low_confidence", "浙G·8**05")])
+    expect(card).to_have_count(1, timeout=10_000)
+    card.locator("button[data-open='1']").click()
+    tab.page.click("dialog[open] button[type=submit]")
+    expect(tab.page.locator("dialog[open] .ask-error")).to_contain_text(
+        "does not talk to the broker"
+    )
+    tab.page.click("dialog[open] button[value=cancel]")
+    expect(card).to_have_count(1)
+    assert tab.foreign_requests() == []
 
 
 def test_caregiver_acknowledges_on_a_phone(phone: Tab, tmp_path: Path) -> None:
