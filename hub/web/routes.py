@@ -28,7 +28,7 @@ ASSET_CACHE = "public, max-age=3600"
 # evidence images are blob: URLs because they are fetched with the token.
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob:",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob:; media-src blob:",
 }
 
 

@@ -12,7 +12,7 @@ step, and every view, is a row in the hash-chained audit log.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
@@ -161,13 +161,20 @@ def decide_release(
 
 
 @router.get("", response_model=list[ReleasePublic])
-def list_releases(db: DbDep, user: RequesterDep, status: str | None = None) -> list[dict[str, Any]]:
-    """Requests within the caller's sites, newest first."""
+def list_releases(
+    db: DbDep,
+    user: RequesterDep,
+    status: Literal["pending", "approved", "rejected"] | None = None,
+    event_id: UUID | None = None,
+) -> list[dict[str, Any]]:
+    """Requests within the caller's sites (of one event, if given), newest first."""
     scope, params = path_condition(user, "s.path")
     return db.execute(
         f"SELECT {_COLUMNS} {_FROM} WHERE {scope}"
-        " AND (%(status)s::text IS NULL OR r.status = %(status)s) ORDER BY r.id DESC LIMIT 500",
-        params | {"status": status},
+        " AND (%(status)s::text IS NULL OR r.status = %(status)s)"
+        " AND (%(event)s::uuid IS NULL OR r.event_id = %(event)s)"
+        " ORDER BY r.id DESC LIMIT 500",
+        params | {"status": status, "event": event_id},
     ).fetchall()
 
 

@@ -5,6 +5,7 @@
 import { api, session } from "./api.js";
 import { allowedActions, runAction } from "./actions.js";
 import { label, t } from "./i18n.js";
+import { REQUESTERS, handleReleases, releasesHtml } from "./raw.js";
 import { $, ago, banner, beep, clock, esc, showError, when } from "./ui.js";
 
 const RANK = { critical: 0, major: 1, minor: 2, info: 3 };
@@ -165,6 +166,21 @@ export class AlertQueue {
     this.detailEl.innerHTML = detailHtml(alert, this.sites, allowedActions(this.user.role, alert));
     this.detailEl.dataset.alertId = String(id);
     loadEvidence(this.detailEl);
+    if (alert.type === "falling_object" && REQUESTERS.includes(this.user.role)) await this.showReleases(alert);
+  }
+
+  /** Raw-clip requests of this alert's event, and the button to ask for one. */
+  async showReleases(alert) {
+    const box = document.createElement("section");
+    box.className = "raw-box";
+    this.detailEl.append(box);
+    const draw = async () => {
+      const rows = await api("/api/v1/raw-releases", { params: { event_id: alert.last_event } });
+      box.innerHTML = `<h3>${esc(t("raw.title"))}</h3>${releasesHtml(rows)}
+        <button type="button" data-raw="request" data-event="${esc(alert.last_event)}">${esc(t("raw.request"))}</button>`;
+    };
+    handleReleases(box, draw);
+    await draw().catch(showError);
   }
 
   async onDetailClick(event) {

@@ -5,7 +5,11 @@ import { barChart } from "./chart.js";
 import { t } from "./i18n.js";
 import { goLive, markPainted } from "./live.js";
 import { AlertQueue } from "./queue.js";
+import { handleReleases, releasesHtml } from "./raw.js";
 import { $, esc, showError } from "./ui.js";
+
+// Release requests wait for a second person; look for new ones now and then.
+const RELEASES_POLL_MS = 15000;
 
 function minutes(value) {
   return value === null || value === undefined ? "—" : Number(value).toFixed(1);
@@ -29,6 +33,7 @@ function overviewHtml(rows) {
 export async function mount(main) {
   main.innerHTML = `<div class="layout street">
       <section class="panel overview-panel"><h2>${esc(t("street.overview"))}</h2><div id="overview"></div></section>
+      <section class="panel releases-panel"><h2>${esc(t("raw.approvals"))}</h2><div id="releases"></div></section>
       <section class="panel queue-panel"><h2>${esc(t("street.queue"))}</h2><div id="queue"></div></section>
       <section class="panel detail-panel" id="detail"><p class="muted">${esc(t("queue.pick"))}</p></section>
     </div>`;
@@ -60,7 +65,13 @@ export async function mount(main) {
     },
     () => Promise.all([queue.reload(), refresh()]),
   );
-  const [siteRows] = await Promise.all([api("/api/v1/sites"), queue.fetch(), refresh()]);
+  const releases = async () => {
+    $("#releases").innerHTML = releasesHtml(await api("/api/v1/raw-releases", { params: {} }));
+  };
+  handleReleases($("#releases"), releases);
+  const poll = () => releases().catch(showError).finally(() => setTimeout(poll, RELEASES_POLL_MS));
+  const [siteRows] = await Promise.all([api("/api/v1/sites"), queue.fetch(), refresh(), releases()]);
+  setTimeout(poll, RELEASES_POLL_MS);
   for (const s of siteRows) sites.set(s.id, s);
   queue.render();
   markPainted();
