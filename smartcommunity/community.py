@@ -17,17 +17,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import yaml
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+import models.trajectory
 from edge.agent import EdgeAgent
 from edge.camera.config import SimulatorSource
 from edge.config import BrokerConfig, GatewayConfig, OutboxConfig, SimulatedMeterConfig
+from edge.facade import FacadeCameraConfig
+from edge.falling.config import ClassifierConfig, EvidenceConfig, FallingConfig
 from edge.gate.config import GateConfig
 from edge.gateway import Gateway
 from edge.household.config import GasDetectorConfig, HouseholdSafetyConfig, ValveConfig
 from edge.plates.reader import ReaderConfig
 from protocol.models import Reading
 from protocol.sites import GatewayRow, Scenario
+from simulators.facade.capture import calibration_of
 from simulators.gate.scene import LANE_ROI_XYXY, make_passes
 
 logger = logging.getLogger(__name__)
@@ -49,6 +55,7 @@ def gateway_config(
     outbox_dir: Path,
     meter_interval_s: float = 5.0,
     vehicle_gap_s: float = 20.0,
+    throw_gap_s: float = 90.0,
     seed: int = 0,
 ) -> GatewayConfig:
     """The config a real installer would write for this gateway, with simulated meters."""
@@ -82,6 +89,45 @@ def gateway_config(
         devices=meters,
         household=household if gas_meters else None,
         gate=_gate(gateway, outbox_dir, vehicle_gap_s, seed),
+        facade_cameras=[
+            _facade(gateway.id, d.id, outbox_dir, throw_gap_s, seed)
+            for d in gateway.devices
+            if d.kind == "camera"
+        ],
+    )
+
+
+def shipped_classifier() -> ClassifierConfig:
+    """The trajectory classifier this repository trains and ships (models/registry)."""
+    root = Path(models.trajectory.__file__).resolve().parents[2]
+    entry = yaml.safe_load(
+        (root / "models" / "registry" / "trajectory_classifier.yaml").read_text()
+    )
+    return ClassifierConfig(
+        path=root / entry["file"],
+        sha256=entry["sha256"],
+        threshold=float(entry["decoder"]["threshold"]),
+    )
+
+
+def _facade(
+    gateway_id: str, camera_id: str, work: Path, gap_s: float, seed: int
+) -> FacadeCameraConfig:
+    """A simulated façade camera; raw clips kept encrypted under ``work`` for the demo."""
+    sim_seed = lane_seed(camera_id, seed)
+    return FacadeCameraConfig(
+        source=SimulatorSource(
+            id=camera_id, scenario="facade", seed=sim_seed, fps=25.0, gap_s=gap_s, queue_size=50
+        ),
+        falling=FallingConfig(
+            gateway_id=gateway_id,
+            calibration=calibration_of(sim_seed, camera_id),
+            classifier=shipped_classifier(),
+            evidence=EvidenceConfig(
+                raw_dir=work / f"raw-{camera_id}",
+                raw_key=SecretStr(Fernet.generate_key().decode()),
+            ),
+        ),
     )
 
 

@@ -61,11 +61,16 @@ class SimulatorSource(_Source):
     """Frames from a simulator scenario (``simulators.*``), for demos and tests."""
 
     type: Literal["simulator"] = Field(default="simulator", description="Source kind.")
-    scenario: Literal["gate"] = Field(default="gate", description="Which simulator draws frames.")
+    scenario: Literal["gate", "facade"] = Field(
+        default="gate", description="Which simulator draws frames: a gate lane or a façade."
+    )
     seed: int = Field(default=0, description="Seed of the simulated scene.")
     fps: float = Field(default=10.0, gt=0, description="Frames per second the simulator produces.")
     gap_s: float = Field(
-        default=1.0, gt=0, le=3600, description="Mean seconds of empty lane between vehicles."
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Mean seconds between vehicles (gate) or thrown objects (façade).",
     )
 
 

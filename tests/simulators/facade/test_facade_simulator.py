@@ -89,3 +89,19 @@ def test_frame_effects_change_the_picture(kind: str) -> None:
         for (_, a), (_, b) in zip(noisy.frames(), clean.frames(), strict=True)
     ]
     assert any(differs)
+
+
+def test_simulated_capture_streams_one_building_and_throws_now_and_then() -> None:
+    from simulators.facade.capture import SEGMENT_S, SIZE_WH, SimulatedCapture, calibration_of
+
+    capture = SimulatedCapture(seed=5, fps=0, gap_s=SEGMENT_S)  # a throw in every segment
+    frames = [capture.read()[1] for _ in range(int(3 * SEGMENT_S * 25))]
+    assert all(f is not None and f.shape == (SIZE_WH[1], SIZE_WH[0], 3) for f in frames)
+    assert len(capture.thrown) == 3 and all(f >= 2 for f in capture.thrown)
+    # The same seed gives the same camera, so an installer's calibration holds for ever.
+    assert calibration_of(5, "c") == calibration_of(5, "c")
+    # Calibrated on the full-resolution picture; frames come at the analysis size.
+    width, height = calibration_of(5, "c").frame_wh
+    assert width / height == SIZE_WH[0] / SIZE_WH[1]
+    capture.release()
+    assert capture.read() == (False, None)

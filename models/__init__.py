@@ -1,0 +1,1 @@
+"""Model recipes, trained weights and their registry entries (models/registry)."""
