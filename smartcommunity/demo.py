@@ -104,9 +104,12 @@ def run_demo(
     )
     community.start()
     base_url = f"http://{settings.api_host}:{settings.api_port}"
-    threading.Thread(
-        target=register_vehicles, args=(base_url, community), name="demo-vehicles", daemon=True
-    ).start()
+    stop_vehicles = threading.Event()
+    # Not a daemon: a thread killed inside OpenCV at exit aborts the process.
+    vehicles = threading.Thread(
+        target=register_vehicles, args=(base_url, community, stop_vehicles), name="demo-vehicles"
+    )
+    vehicles.start()
     echo(
         f"hub: http://{settings.api_host}:{settings.api_port}/  "
         f"({len(community.configs)} gateways; Ctrl-C to stop)"
@@ -119,6 +122,8 @@ def run_demo(
     try:
         wait_for_signal(duration_s)
     finally:
+        stop_vehicles.set()
+        vehicles.join(60)
         online = summarise(database_url)["gateways_online"]
         left = community.stop()
         time.sleep(1.0)  # let the hub commit the last batches
@@ -132,7 +137,9 @@ def run_demo(
     return summary
 
 
-def register_vehicles(base_url: str, community: Community, timeout_s: float = 60) -> None:
+def register_vehicles(
+    base_url: str, community: Community, stop: threading.Event, timeout_s: float = 60
+) -> None:
     """Push each gate's vehicle lists the way an operator would: over the hub's API."""
     gates = [g for g in community.gateways if g.gate is not None]
     deadline = time.monotonic() + timeout_s
@@ -141,7 +148,10 @@ def register_vehicles(base_url: str, community: Community, timeout_s: float = 60
         token = client.post("/api/v1/auth/login", json=login).json()["access_token"]
         for gateway in gates:
             while not gateway.agent.link.connected and time.monotonic() < deadline:
-                time.sleep(0.5)
+                if stop.wait(0.5):
+                    return
+            if stop.is_set():
+                return
             gateway_id = gateway.config.gateway_id
             sent = client.post(
                 f"/api/v1/gateways/{gateway_id}/commands",

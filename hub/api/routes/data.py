@@ -190,6 +190,7 @@ def get_evidence(sha256: str, db: DbDep, user: UserDep) -> Response:
             detail={"release_id": row["release_id"], "sha256": sha256},
             at=datetime.now(UTC),
         )
+        db.connection.commit()  # no view without its audit row
     return Response(
         bytes(row["content"]),
         media_type=row["media_type"],

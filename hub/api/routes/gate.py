@@ -162,4 +162,6 @@ def answer_held_pass(
             "UPDATE gate_answers SET command_id = %s WHERE pass_id = %s",
             (result["command"]["message_id"], pass_id),
         )
+    # Committed before answering: the console reloads the waiting list at once.
+    db.connection.commit()
     return result

@@ -116,6 +116,8 @@ def request_release(body: ReleaseCreate, db: DbDep, user: RequesterDep) -> dict[
         detail={"release_id": created["id"], "event_id": str(body.event_id), "reason": body.reason},
         at=datetime.now(UTC),
     )
+    # Committed before answering: the asker's next read must see it.
+    db.connection.commit()
     return _one(db, user, int(created["id"]))
 
 
@@ -157,6 +159,7 @@ def decide_release(
             "UPDATE raw_releases SET command_id = %s WHERE id = %s",
             (command["message_id"], release_id),
         )
+    db.connection.commit()
     return _one(db, user, release_id)
 
 
