@@ -36,7 +36,7 @@ class GateConfig(BaseModel):
         description="Gateway secret for plate HMACs; at least 16 characters, never published."
     )
     min_open_confidence: float = Field(
-        default=0.5,
+        default=0.2,
         ge=0,
         le=1,
         description="Voted confidence below which even a listed plate waits for the guard.",

@@ -4,24 +4,31 @@ Greedy CTC finds where characters are; each character is then re-chosen
 among the classes its position allows (province, issuing letter, body,
 suffix), using the probabilities of its own timesteps. This repairs
 confusions such as 0/D or 鲁/鳥 from the model's own evidence instead of a
-lookup table.
+lookup table. Each character also keeps that evidence for every character a
+plate can hold, so frames can be voted on probabilities rather than on
+their first choices.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge.plates.grammar import ALNUM, LETTERS, PROVINCES, SEPARATORS, SUFFIXES
+from edge.plates.grammar import ALNUM, LETTERS, PLATE_CHARS, PROVINCES, SEPARATORS, SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)
 class CharReading:
-    """One recognised character and the probability the model gave it."""
+    """One recognised character, the probability the model gave it, and its rivals'.
+
+    ``evidence`` holds, for each character of ``PLATE_CHARS``, the highest
+    probability the model gave it over this character's timesteps.
+    """
 
     char: str
     confidence: float
+    evidence: np.ndarray = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,7 @@ class Alphabet:
     letter_idx: np.ndarray
     body_idx: np.ndarray
     last_idx: np.ndarray
+    plate_idx: np.ndarray
 
     @classmethod
     def of(cls, chars: list[str]) -> Alphabet:
@@ -48,6 +56,7 @@ class Alphabet:
             letter_idx=indices(LETTERS),
             body_idx=indices(ALNUM),
             last_idx=indices(ALNUM + SUFFIXES),
+            plate_idx=np.array([where[ch] for ch in PLATE_CHARS], dtype=np.int64),
         )
 
 
@@ -70,7 +79,11 @@ def _choose(rows: np.ndarray, allowed: np.ndarray, alphabet: Alphabet) -> CharRe
     window = rows[:, allowed]
     flat = int(window.argmax())
     column = flat % window.shape[1]
-    return CharReading(char=alphabet.chars[int(allowed[column])], confidence=float(window.max()))
+    return CharReading(
+        char=alphabet.chars[int(allowed[column])],
+        confidence=float(window.max()),
+        evidence=rows[:, alphabet.plate_idx].max(axis=0),
+    )
 
 
 def decode(probs: np.ndarray, alphabet: Alphabet) -> list[CharReading]:

@@ -22,6 +22,8 @@ LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 DIGITS = "0123456789"
 ALNUM = LETTERS + DIGITS
 SUFFIXES = "警学挂领使港澳"
+# Every character a plate can hold; recognition evidence is kept over these.
+PLATE_CHARS = PROVINCES + LETTERS + DIGITS + SUFFIXES
 SEPARATORS = frozenset("·•・.。-_ :：")
 NEW_ENERGY_MARKS = "DF"
 
@@ -187,6 +189,26 @@ def _suffix_kind(text: str) -> PlateKind:
     if kind in (PlateKind.HONG_KONG, PlateKind.MACAU) and text[:2] != "粤Z":
         raise InvalidPlate("港/澳 plates are issued as 粤Z only")
     return kind
+
+
+def layouts(length: int) -> list[tuple[str, ...]]:
+    """The characters allowed at each position, one tuple per plate layout of ``length``.
+
+    The same rules as ``parse``, written per position so a vote can choose
+    each character among what its position allows.
+    """
+    if length == 7:
+        return [
+            (PROVINCES, LETTERS, *[ALNUM] * 5),
+            (PROVINCES, LETTERS, *[ALNUM] * 4, "警学挂领使"),
+            ("粤", "Z", *[ALNUM] * 4, "港澳"),
+        ]
+    if length == 8:
+        return [
+            (PROVINCES, LETTERS, NEW_ENERGY_MARKS, ALNUM, *[DIGITS] * 4),
+            (PROVINCES, LETTERS, *[DIGITS] * 5, NEW_ENERGY_MARKS),
+        ]
+    return []
 
 
 def parse(text: str) -> Plate:

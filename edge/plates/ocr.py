@@ -65,10 +65,15 @@ class TextDetector:
         self._input = self._session.get_inputs()[0].name
         self.max_side = max_side
 
-    def detect(self, image_bgr: np.ndarray) -> list[TextBox]:
-        """Text boxes in ``image_bgr`` coordinates, best score first."""
+    def detect(self, image_bgr: np.ndarray, *, scale: float | None = None) -> list[TextBox]:
+        """Text boxes in ``image_bgr`` coordinates, best score first.
+
+        ``scale`` overrides the resize that ``max_side`` implies, so a window
+        cut from a larger image can be searched at that image's scale.
+        """
         height, width = image_bgr.shape[:2]
-        scale = min(1.0, self.max_side / max(height, width))
+        if scale is None:
+            scale = self.scale_for(height, width)
         net_h = max(32, round(height * scale / 32) * 32)
         net_w = max(32, round(width * scale / 32) * 32)
         resized = cv2.resize(image_bgr, (net_w, net_h))
@@ -76,6 +81,10 @@ class TextDetector:
         boxes = self._boxes(prob)
         factor = np.array([width / net_w, height / net_h], dtype=np.float32)
         return [TextBox(quad=box.quad * factor, score=box.score) for box in boxes]
+
+    def scale_for(self, height: int, width: int) -> float:
+        """The resize factor ``detect`` applies to an image of this size."""
+        return min(1.0, self.max_side / max(height, width))
 
     @staticmethod
     def _boxes(prob: np.ndarray) -> list[TextBox]:

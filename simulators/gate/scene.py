@@ -101,6 +101,16 @@ def _draw_vehicle(frame: np.ndarray, quad: np.ndarray, colour: tuple[int, int, i
 
 
 def _paste_plate(frame: np.ndarray, plate_rgb: np.ndarray, quad: np.ndarray) -> None:
+    # A sensor pixel averages the light falling on it. warpPerspective only
+    # samples (it has no area mode), so shrink the plate to about its size in
+    # the frame first, averaging, and warp what is left.
+    longest = max(
+        float(np.linalg.norm(quad[1] - quad[0])), float(np.linalg.norm(quad[2] - quad[3]))
+    )
+    shrink = min(1.0, longest / plate_rgb.shape[1])
+    if shrink < 1.0:
+        small = (round(plate_rgb.shape[1] * shrink), round(plate_rgb.shape[0] * shrink))
+        plate_rgb = cv2.resize(plate_rgb, small, interpolation=cv2.INTER_AREA)
     height, width = plate_rgb.shape[:2]
     src = np.array(
         [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32
@@ -108,7 +118,7 @@ def _paste_plate(frame: np.ndarray, plate_rgb: np.ndarray, quad: np.ndarray) -> 
     matrix = cv2.getPerspectiveTransform(src, quad)
     size = (frame.shape[1], frame.shape[0])
     warped = cv2.warpPerspective(
-        cv2.cvtColor(plate_rgb, cv2.COLOR_RGB2BGR), matrix, size, flags=cv2.INTER_AREA
+        cv2.cvtColor(plate_rgb, cv2.COLOR_RGB2BGR), matrix, size, flags=cv2.INTER_LINEAR
     )
     mask = cv2.warpPerspective(np.full((height, width), 255, np.uint8), matrix, size)
     frame[mask > 127] = warped[mask > 127]

@@ -8,7 +8,7 @@ import pytest
 from edge.egress import FULL_PLATE_RE
 from edge.gate.privacy import mask_plate
 from edge.plates.errors import InvalidPlate
-from edge.plates.grammar import PlateKind, is_plate, normalise, parse
+from edge.plates.grammar import PlateKind, is_plate, layouts, normalise, parse
 from simulators.gate.plates import random_plate
 
 
@@ -116,3 +116,21 @@ def test_egress_regex_matches_every_plate_the_grammar_accepts() -> None:
 )
 def test_new_energy_lookalikes(text: str, canonical: str) -> None:
     assert parse(text).text == canonical
+
+
+def test_layouts_hold_exactly_the_plates_the_grammar_accepts() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(400):
+        text = random_plate(rng).text
+        fits = [
+            layout
+            for layout in layouts(len(text))
+            if all(ch in allowed for ch, allowed in zip(text, layout, strict=True))
+        ]
+        assert len(fits) == 1, text
+    # A layout's first choices at every position make a plate of that layout.
+    for length in (7, 8):
+        for layout in layouts(length):
+            assert is_plate("".join(allowed[0] for allowed in layout))
+            assert is_plate("".join(allowed[-1] for allowed in layout))
+    assert layouts(6) == []

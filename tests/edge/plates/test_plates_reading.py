@@ -12,7 +12,7 @@ import yaml
 from edge.plates.colour import crop_colour, plate_colour
 from edge.plates.decode import CharReading
 from edge.plates.errors import InvalidPlate
-from edge.plates.grammar import PlateColour, PlateKind
+from edge.plates.grammar import PLATE_CHARS, PlateColour, PlateKind
 from edge.plates.models import (
     DET_FILE,
     DET_SHA256,
@@ -41,12 +41,19 @@ def reader() -> PlateReader:
     )
 
 
+def char_reading(char: str, confidence: float) -> CharReading:
+    """``char`` at ``confidence``, the rest spread evenly over the other plate characters."""
+    evidence = np.full(len(PLATE_CHARS), (1 - confidence) / (len(PLATE_CHARS) - 1))
+    evidence[PLATE_CHARS.index(char)] = confidence
+    return CharReading(char, confidence, evidence)
+
+
 def frame_reading(
     text: str, confidences: list[float] | float = 0.9, colour: PlateColour | None = PlateColour.BLUE
 ) -> FrameReading:
     values = confidences if isinstance(confidences, list) else [confidences] * len(text)
     return FrameReading(
-        chars=tuple(CharReading(c, v) for c, v in zip(text, values, strict=True)), colour=colour
+        chars=tuple(char_reading(c, v) for c, v in zip(text, values, strict=True)), colour=colour
     )
 
 
@@ -60,6 +67,19 @@ def test_clear_passes_are_read_exactly() -> None:
         assert result.result.colour == vehicle.plate.colour
         assert 0.5 < result.result.confidence <= 1.0
         assert 1 <= result.frames_read <= 3
+
+
+def test_next_frame_is_searched_near_the_last_plate_then_everywhere() -> None:
+    vehicle = next(p for p in make_passes(5, 12, n_frames=3) if not p.conditions)
+    first = reader().read_frame(vehicle.frames[0])
+    assert first.quad is not None
+    # Near the last plate, and (nothing plate-shaped there) the whole lane.
+    for near in (first.quad, first.quad + np.float32([-300, -250])):
+        found = reader().read_frame(vehicle.frames[1], near=near)
+        assert found.best is not None and found.quad is not None
+        assert found.best.text == vehicle.plate.text
+        centre = found.quad.mean(axis=0)
+        assert np.linalg.norm(centre - vehicle.plate_quads[1].mean(axis=0)) < 10
 
 
 def test_roi_ignores_text_outside_the_lane() -> None:
@@ -79,14 +99,28 @@ def test_roi_ignores_text_outside_the_lane() -> None:
         ([("冀A12345", 0.9), ("A12345", 0.95), ("冀A12345", 0.7)], "冀A12345"),
         # Confidence outweighs a count: one sure frame beats two unsure ones.
         ([("冀A12345", 0.99), ("冀A12346", 0.2), ("冀A12346", 0.2)], "冀A12345"),
-        # A voted string that is not a plate falls back to the best valid single frame.
+        # Each position takes what its plate layout allows: digits end a small new-energy plate.
         ([("冀AD1234A", 0.9), ("冀AD12345", 0.5)], "冀AD12345"),
+        # A 港 suffix comes only with 粤Z, whatever the frames made of the head.
+        ([("粤B1234港", 0.9)], "粤Z1234港"),
     ],
 )
 def test_vote(frames: list[tuple[str, float]], expected: str) -> None:
     result = vote([frame_reading(text, conf) for text, conf in frames])
     assert result.plate.text == expected
     assert 0 < result.confidence <= 1
+
+
+def test_vote_uses_every_frames_second_choice() -> None:
+    # Each frame is sure of a different wrong province; all give 冀 some weight.
+    frames = []
+    for wrong in "京津沪":
+        reading = frame_reading(f"{wrong}A12345", 0.9)
+        evidence = reading.chars[0].evidence.copy()
+        evidence[PLATE_CHARS.index("冀")] = 0.3
+        first = CharReading(wrong, 0.9, evidence)
+        frames.append(FrameReading(chars=(first, *reading.chars[1:]), colour=reading.colour))
+    assert vote(frames).plate.text == "冀A12345"
 
 
 def test_vote_confidence_falls_with_disagreement() -> None:
@@ -103,7 +137,11 @@ def test_vote_confidence_falls_with_disagreement() -> None:
 
 @pytest.mark.parametrize(
     ("frames", "reason"),
-    [([], "no frame"), ([("ABCDEFG", 0.9)], "province"), ([("冀A12", 0.9)], "got 4")],
+    [
+        ([], "no frame"),
+        ([("冀A12", 0.9)], "got 4"),
+        ([("冀A12", 0.9), ("冀A123456789", 0.2)], "got 4"),
+    ],
 )
 def test_vote_rejects_with_reason(frames: list[tuple[str, float]], reason: str) -> None:
     with pytest.raises(InvalidPlate) as caught:

@@ -76,7 +76,9 @@ def test_only_the_asker_and_the_approver_watch_a_delivered_clip(tab: Tab) -> Non
     view = tab.page.locator(".raw-box button[data-raw=view]")
     expect(tab.page.locator(".raw-box li")).to_contain_text("已送达")
     view.click()
-    expect(tab.page.locator("dialog[open] video.raw-video")).to_have_attribute("src", re.compile(r"^blob:"))
+    expect(tab.page.locator("dialog[open] video.raw-video")).to_have_attribute(
+        "src", re.compile(r"^blob:")
+    )
     assert any(u.endswith(f"/api/v1/evidence/{sha}") for u in tab.requests)
     with psycopg.connect(tab.hub.database_url) as conn:
         row = conn.execute(
