@@ -83,7 +83,9 @@ class FrameAnalyser:
         x0 = int(max(min(xs) - margin_x, 0))
         x1 = int(min(max(xs) + margin_x, w))
         y0 = int(max(min(ys) - margin_y, 0))
-        return x0, y0, x1, h
+        # Even sides: OpenCV's block-based labelling of the motion mask takes a
+        # slow path, twice as costly, on odd widths and heights.
+        return x0, y0 + (h - y0) % 2, x1 - (x1 - x0) % 2, h
 
     def view(self, frame: Frame) -> Frame:
         """The frame at analysis size (BGR), resized only when needed."""
@@ -114,13 +116,14 @@ class FrameAnalyser:
         sub-pixel object) can break a fall into pieces; the first piece holds
         the frames nearest the release, which the floor estimate needs most.
         """
-        self._recent = [r for r in self._recent if track.t[0] - r.t[-1] <= STITCH_KEEP_S]
         merged = track
+        if len(merged.t) >= 4:
+            self._recent = [r for r in self._recent if track.t[0] - r.t[-1] <= STITCH_KEEP_S]
         while len(merged.t) >= 4:
             previous = self._predecessor(merged)
             if previous is None:
                 break
-            self._recent.remove(previous)
+            self._recent = [r for r in self._recent if r is not previous]
             joined = Track(track_id=previous.track_id)
             # Where the pieces overlap, the earlier piece keeps its frames and the
             # later one continues after them (its first frames were clutter).
@@ -135,20 +138,28 @@ class FrameAnalyser:
         return merged
 
     def _predecessor(self, track: Track) -> Track | None:
+        if not self._recent:
+            return None
         head = min(len(track.t), 10)
         tau = np.array(track.t[:head]) - track.t[0]
         fit_y = np.polyfit(tau, track.y[:head], 2 if head >= 5 else 1)
         fit_x = np.polyfit(tau, track.x[:head], 1)
-        for candidate in reversed(self._recent):
-            gap = track.t[0] - candidate.t[-1]
-            if not -STITCH_OVERLAP_S <= gap <= STITCH_GAP_S or candidate.t[0] >= track.t[0]:
-                continue
-            dt = candidate.t[-1] - track.t[0]
-            dx = float(np.polyval(fit_x, dt)) - candidate.x[-1]
-            dy = float(np.polyval(fit_y, dt)) - candidate.y[-1]
-            if np.hypot(dx, dy) <= STITCH_GATE_PX and candidate.y[-1] <= track.y[0]:
-                return candidate
-        return None
+        # Rain and IR noise leave hundreds of recent pieces: test them all at once.
+        ends = np.array([(r.t[0], r.t[-1], r.x[-1], r.y[-1]) for r in self._recent])
+        gap = track.t[0] - ends[:, 1]
+        dt = -gap
+        dx = np.polyval(fit_x, dt) - ends[:, 2]
+        dy = np.polyval(fit_y, dt) - ends[:, 3]
+        fits = (
+            (gap >= -STITCH_OVERLAP_S)
+            & (gap <= STITCH_GAP_S)
+            & (ends[:, 0] < track.t[0])
+            & (np.hypot(dx, dy) <= STITCH_GATE_PX)
+            & (ends[:, 3] <= track.y[0])
+        )
+        # When several fit, the latest piece is the one this track continues.
+        found = np.flatnonzero(fits)
+        return self._recent[int(found[-1])] if len(found) else None
 
     def to_points(self, track: Track) -> TrackPoints:
         """A track in full-frame pixels."""

@@ -100,13 +100,10 @@ class FallingObjectDetector:
         started = (time.perf_counter(), time.thread_time())
         self._check(frame)
         small = self.analyser.view(frame)
-        evidence = (
-            small
-            if small.shape[1] == self._ev_wh[0]
-            else u8(cv2.resize(small, self._ev_wh, interpolation=cv2.INTER_LINEAR))
-        )
         # The ring keeps frames for seconds: never hold on to a caller's buffer.
-        self._ring.append(t, evidence.copy() if evidence is frame else evidence)
+        # It holds the analysis view; only the frames of an alarm are scaled to
+        # the evidence size, when it is emitted.
+        self._ring.append(t, small.copy() if small is frame else small)
         ended, moved = self.analyser.step(t, small)
         self.stats.global_changes = self.analyser.global_changes
         for track in ended:
@@ -201,7 +198,10 @@ class FallingObjectDetector:
         assert verdict.release is not None
         ev = self._config.evidence
         points = verdict.points
-        raw = self._ring.between(points.t[0] - ev.pre_s, points.t[-1] + ev.post_s)
+        raw = [
+            (t, self._evidence_size(frame))
+            for t, frame in self._ring.between(points.t[0] - ev.pre_s, points.t[-1] + ev.post_s)
+        ]
         refs = self._emit_evidence(verdict, raw) if raw else []
         first_seen = datetime.fromtimestamp(float(points.t[0]), UTC)
         event = build_event(
@@ -222,6 +222,11 @@ class FallingObjectDetector:
             verdict.release.floor_confidence,
         )
         return event, [f for _, f in raw]
+
+    def _evidence_size(self, frame: Frame) -> Frame:
+        if frame.shape[1] == self._ev_wh[0]:
+            return frame
+        return u8(cv2.resize(frame, self._ev_wh, interpolation=cv2.INTER_LINEAR))
 
     def _emit_evidence(self, verdict: Verdict, raw: list[tuple[float, Frame]]) -> list[EvidenceRef]:
         """Desensitise the window's frames, then emit the composite and the clip."""

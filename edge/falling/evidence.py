@@ -1,9 +1,12 @@
 """Evidence around an alarm: the pre-event ring buffer, the clip and the composite image.
 
-Frames are kept at the evidence size (not full resolution) so a few
-seconds fit in memory: 640x360 BGR is 0.7 MB a frame, about 110 MB for six
-seconds at 25 fps. Clips are MPEG-4 Part 2 ('mp4v') in an .mp4 container,
-the codec every opencv-python wheel can write without extra libraries.
+The detector keeps its analysis view (not full resolution) in the ring:
+960x540 BGR is 1.6 MB a frame, about 220 MB for the 5.7 s it holds at 25
+fps. Only the frames of an alarm are scaled to the evidence size, when it
+is emitted: scaling every incoming frame would cost as much CPU as
+analysing a quiet one. Clips are MPEG-4 Part 2 ('mp4v') in an .mp4
+container, the codec every opencv-python wheel can write without extra
+libraries.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from edge.falling.motion import Blobs
@@ -50,29 +51,63 @@ class Track:
     def duration_s(self) -> float:
         return self.t[-1] - self.t[0]
 
-    def predict(self, t: float) -> tuple[float, float, float]:
-        """Predicted (x, y) at ``t`` and the length of the predicted step (px)."""
-        n = len(self.t)
-        if n == 1:
-            return self.x[-1], self.y[-1], 0.0
-        if n < FIT_MIN_POINTS:
-            step = self.t[-1] - self.t[-2]
-            vx = (self.x[-1] - self.x[-2]) / step
-            vy = (self.y[-1] - self.y[-2]) / step
-            dt = t - self.t[-1]
-            return self.x[-1] + vx * dt, self.y[-1] + vy * dt, float(np.hypot(vx, vy) * dt)
-        # A least-squares fit over the last frames (quadratic in time) is far
-        # steadier than finite differences of noisy sub-pixel centroids.
-        tail = slice(-FIT_TAIL, None)
-        tau = np.asarray(self.t[tail]) - self.t[-1]
-        design = np.stack([np.ones_like(tau), tau, tau * tau], axis=1)
-        coef = np.linalg.lstsq(design, np.stack([self.x[tail], self.y[tail]], axis=1), rcond=None)[
-            0
+
+def predict(tracks: list[Track], t: float) -> npt.NDArray[np.float64]:
+    """Predicted (x, y) at ``t`` and the length of the predicted step (px), one row per track.
+
+    One point: stay put. Up to FIT_MIN_POINTS: constant velocity from the last
+    two. From then on a least-squares fit over the last FIT_TAIL points,
+    quadratic in time, which is far steadier than finite differences of noisy
+    sub-pixel centroids; all fitted tracks are solved in one batched call
+    because rain and IR noise keep dozens of tracks alive at once.
+    """
+    lengths = np.array([len(track.t) for track in tracks])
+    last = np.array([(track.t[-1], track.x[-1], track.y[-1]) for track in tracks])
+    before = np.array(
+        [
+            (track.t[-2], track.x[-2], track.y[-2]) if len(track.t) > 1 else (0.0, 0.0, 0.0)
+            for track in tracks
         ]
-        dt = t - self.t[-1]
-        px = float(coef[0, 0] + coef[1, 0] * dt + coef[2, 0] * dt * dt)
-        py = float(coef[0, 1] + coef[1, 1] * dt + coef[2, 1] * dt * dt)
-        return px, py, float(np.hypot(px - self.x[-1], py - self.y[-1]))
+    )
+    out = np.column_stack([last[:, 1], last[:, 2], np.zeros(len(tracks))])
+    moving = (lengths > 1) & (lengths < FIT_MIN_POINTS)
+    if moving.any():
+        step = last[moving, 0] - before[moving, 0]
+        vx = (last[moving, 1] - before[moving, 1]) / step
+        vy = (last[moving, 2] - before[moving, 2]) / step
+        dt = t - last[moving, 0]
+        out[moving] = np.column_stack(
+            [last[moving, 1] + vx * dt, last[moving, 2] + vy * dt, np.hypot(vx, vy) * dt]
+        )
+    fitted = np.flatnonzero(lengths >= FIT_MIN_POINTS)
+    if len(fitted):
+        out[fitted] = _fitted_predictions([tracks[row] for row in fitted], t)
+    return out
+
+
+def _fitted_predictions(tracks: list[Track], t: float) -> npt.NDArray[np.float64]:
+    # Tails shorter than FIT_TAIL are padded with zero-weight rows so every
+    # track's normal equations have the same shape.
+    k = len(tracks)
+    tau = np.zeros((k, FIT_TAIL))
+    xy = np.zeros((k, FIT_TAIL, 2))
+    weight = np.zeros((k, FIT_TAIL))
+    last = np.empty((k, 3))
+    for row, track in enumerate(tracks):
+        m = min(len(track.t), FIT_TAIL)
+        tau[row, :m] = np.asarray(track.t[-m:]) - track.t[-1]
+        xy[row, :m, 0] = track.x[-m:]
+        xy[row, :m, 1] = track.y[-m:]
+        weight[row, :m] = 1.0
+        last[row] = (t - track.t[-1], track.x[-1], track.y[-1])
+    design = np.stack([np.ones_like(tau), tau, tau * tau], axis=2) * weight[..., None]
+    normal = np.einsum("kni,knj->kij", design, design)
+    coef = np.linalg.solve(normal, np.einsum("kni,knc->kic", design, xy))
+    dt = last[:, 0]
+    powers = np.stack([np.ones_like(dt), dt, dt * dt], axis=1)
+    pred = np.einsum("ki,kic->kc", powers, coef)
+    step = np.hypot(pred[:, 0] - last[:, 1], pred[:, 1] - last[:, 2])
+    return np.column_stack([pred, step])
 
 
 class Tracker:
@@ -120,14 +155,12 @@ class Tracker:
             else:
                 still.append(track)
         self._tracks = still
-        for index in range(len(blobs)):
+        rows = zip(blobs.xy.tolist(), blobs.area.tolist(), strict=True)
+        for index, ((x, y), area) in enumerate(rows):
             if index in matched_blobs or len(self._tracks) >= self._max_tracks:
                 continue
-            track = Track(track_id=self._next_id)
+            track = Track(track_id=self._next_id, t=[t], x=[x], y=[y], area=[area])
             self._next_id += 1
-            track.add(
-                t, float(blobs.xy[index, 0]), float(blobs.xy[index, 1]), float(blobs.area[index])
-            )
             self._tracks.append(track)
         return ended
 
@@ -139,22 +172,27 @@ class Tracker:
     def _associate(self, t: float, blobs: Blobs) -> tuple[set[int], set[int]]:
         if not self._tracks or len(blobs) == 0:
             return set(), set()
-        predictions = np.array([track.predict(t) for track in self._tracks])
+        predictions = predict(self._tracks, t)
         delta = predictions[:, None, :2] - blobs.xy[None, :, :]
         distance = np.hypot(delta[..., 0], delta[..., 1])
-        first = np.array([len(track.t) == 1 for track in self._tracks])
-        fitted = np.array([len(track.t) >= FIT_MIN_POINTS for track in self._tracks])
+        lengths = np.array([len(track.t) for track in self._tracks])
+        first, fitted = lengths == 1, lengths >= FIT_MIN_POINTS
         widen = np.where(fitted, 0.2, 0.5) * predictions[:, 2]
         base = np.where(fitted, self._fitted_gate, self._gate)
         gate = np.where(first, self._first_gate, base + widen)
         penalty = np.where(first, YOUNG_TRACK_PENALTY_PX, 0.0)[:, None]
-        cost = np.where(distance <= gate[:, None], distance + penalty, UNMATCHED_COST)
-        rows, cols = linear_sum_assignment(cost)
+        inside = distance <= gate[:, None]
+        # Only tracks and blobs with a partner inside the gate take part: in
+        # rain most of either have none, and the solver's cost grows with both.
+        track_rows = np.flatnonzero(inside.any(axis=1))
+        blob_cols = np.flatnonzero(inside.any(axis=0))
+        cost = np.where(inside, distance + penalty, UNMATCHED_COST)[np.ix_(track_rows, blob_cols)]
+        sub_rows, sub_cols = linear_sum_assignment(cost)
+        keep = cost[sub_rows, sub_cols] < UNMATCHED_COST
+        rows, cols = track_rows[sub_rows[keep]], blob_cols[sub_cols[keep]]
         matched_tracks: set[int] = set()
         matched_blobs: set[int] = set()
         for row, col in zip(rows, cols, strict=True):
-            if cost[row, col] >= UNMATCHED_COST:
-                continue
             self._tracks[row].add(
                 t, float(blobs.xy[col, 0]), float(blobs.xy[col, 1]), float(blobs.area[col])
             )

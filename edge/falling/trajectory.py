@@ -82,7 +82,21 @@ class Release:
 
 def heights_m(points: TrackPoints, calibration: FacadeCalibration) -> FloatArray:
     """Height on the façade plane of every track point."""
-    return np.array([calibration.height_m_at(float(v)) for v in points.y])
+    return heights_at(points.y, calibration)
+
+
+def heights_at(y: FloatArray, calibration: FacadeCalibration) -> FloatArray:
+    """``calibration.height_m_at`` of every row in ``y`` at once, with the same arithmetic."""
+    rising = -np.asarray(calibration.floor_lines_y, dtype=np.float64)
+    key = -y
+    index = np.clip(np.searchsorted(rising, key, side="right") - 1, 0, len(rising) - 2)
+    fraction = (key - rising[index]) / (rising[index + 1] - rising[index])
+    return (index + fraction) * calibration.floor_height_m
+
+
+def px_per_m(y: FloatArray, calibration: FacadeCalibration) -> FloatArray:
+    """``calibration.px_per_m_at`` of every row in ``y`` at once."""
+    return 1.0 / (heights_at(y - 0.5, calibration) - heights_at(y + 0.5, calibration))
 
 
 def estimate_release(points: TrackPoints, calibration: FacadeCalibration) -> Release:
@@ -162,7 +176,7 @@ def features(points: TrackPoints, calibration: FacadeCalibration, fps: float) ->
     v_start = -float(quad[1])
     v_end = -float(2 * quad[0] * duration + quad[1])
     dh, dx = np.diff(h), np.diff(points.x)
-    scale = np.array([calibration.px_per_m_at(float(v)) for v in points.y])
+    scale = px_per_m(points.y, calibration)
     steps = np.hypot(dx, np.diff(points.y))
     displacement = math.hypot(points.x[-1] - points.x[0], points.y[-1] - points.y[0])
     area_m2 = points.area / scale**2
