@@ -66,6 +66,7 @@ def require(*roles: str) -> Any:
 
 
 RuntimeDep = Annotated[HubRuntime, Depends(get_runtime)]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 DbDep = Annotated[DictCursor, Depends(get_db)]
 UserDep = Annotated[User, Depends(get_user)]
 AdminDep = Annotated[User, require("admin")]

@@ -24,6 +24,8 @@ ROLES: tuple[Role, ...] = (
     "admin",
 )
 TOKEN_TTL = timedelta(minutes=30)
+# A console open all night renews its token; a shift still ends with the password.
+SHIFT_MAX = timedelta(hours=12)
 _hasher = PasswordHasher()
 # Verifying an unknown user costs the same as a known one, so timing does not reveal names.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -108,21 +110,48 @@ def authenticate(conn: psycopg.Connection[Any], username: str, password: str) ->
     return found[0]
 
 
-def issue_token(user: User, secret: str, *, now: datetime | None = None) -> str:
-    """A signed token naming the user, valid for TOKEN_TTL."""
+def issue_token(
+    user: User, secret: str, *, now: datetime | None = None, signed_in: datetime | None = None
+) -> str:
+    """A signed token naming the user, valid for TOKEN_TTL.
+
+    ``signed_in`` is when the password was last checked (default: now); a
+    renewed token carries it on, so renewal cannot outlast SHIFT_MAX.
+    """
     issued = now or datetime.now(UTC)
-    claims = {"sub": user.username, "role": user.role, "iat": issued, "exp": issued + TOKEN_TTL}
+    claims = {
+        "sub": user.username,
+        "role": user.role,
+        "iat": issued,
+        "exp": issued + TOKEN_TTL,
+        "auth_time": int((signed_in or issued).timestamp()),
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def read_token(token: str, secret: str) -> str:
-    """The user name in a valid token; AuthError when expired, forged or malformed."""
+def renew_token(token: str, user: User, secret: str, *, now: datetime | None = None) -> str:
+    """A fresh token for a still-valid one, within SHIFT_MAX of signing in with the password."""
+    now = now or datetime.now(UTC)
+    claims = _claims(token, secret)
+    signed_in = datetime.fromtimestamp(int(claims.get("auth_time", claims["iat"])), UTC)
+    if now - signed_in > SHIFT_MAX:
+        hours = int(SHIFT_MAX.total_seconds() // 3600)
+        raise AuthError(f"signed in over {hours} hours ago; sign in again with your password")
+    return issue_token(user, secret, now=now, signed_in=signed_in)
+
+
+def _claims(token: str, secret: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+        claims: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "iat"]}
         )
     except jwt.ExpiredSignatureError:
         raise AuthError("token expired; sign in again") from None
     except jwt.InvalidTokenError:
         raise AuthError("invalid token") from None
-    return str(claims["sub"])
+    return claims
+
+
+def read_token(token: str, secret: str) -> str:
+    """The user name in a valid token; AuthError when expired, forged or malformed."""
+    return str(_claims(token, secret)["sub"])

@@ -210,3 +210,25 @@ def test_evidence_is_served_within_scope(api: TestClient, database_url: str) -> 
     other = {"Authorization": f"Bearer {add['access_token']}"}
     assert api.get(f"/api/v1/evidence/{digest}", headers=other).status_code == 404
     assert api.get("/api/v1/evidence/not-a-hash").status_code == 422
+
+
+def test_a_console_renews_its_token_while_the_user_stays_active(
+    api: TestClient, database_url: str
+) -> None:
+    signed_in = api.post(
+        "/api/v1/auth/login", json={"username": "two-duty", "password": "test-password-1"}
+    ).json()
+    headers = {"Authorization": f"Bearer {signed_in['access_token']}"}
+    renewed = api.post("/api/v1/auth/refresh", headers=headers)
+    assert renewed.status_code == 200, renewed.text
+    body = renewed.json()
+    assert body["user"]["username"] == "two-duty" and body["expires_in"] == 1800
+    fresh = {"Authorization": f"Bearer {body['access_token']}"}
+    assert api.get("/api/v1/auth/me", headers=fresh).json()["username"] == "two-duty"
+    no_bearer = {"Authorization": "Basic dXNlcjpwdw=="}
+    assert api.post("/api/v1/auth/refresh", headers=no_bearer).status_code == 401
+    bad = {"Authorization": "Bearer not.a.token"}
+    assert api.post("/api/v1/auth/refresh", headers=bad).status_code == 401
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE users SET disabled = true WHERE username = 'two-duty'")
+    assert api.post("/api/v1/auth/refresh", headers=fresh).status_code == 401

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from hub.auth.users import AuthError, authenticate, create_user, issue_token, read_token
+from hub.auth.users import (
+    AuthError,
+    authenticate,
+    create_user,
+    issue_token,
+    read_token,
+    renew_token,
+)
 from hub.db import migrate
 
 SECRET = "x" * 40
@@ -63,3 +70,26 @@ def test_tokens_expire_and_cannot_be_forged(conn: psycopg.Connection[tuple[objec
         read_token(issue_token(user, "y" * 40), SECRET)
     with pytest.raises(AuthError, match="invalid"):
         read_token("not.a.token", SECRET)
+
+
+def test_renewal_keeps_the_sign_in_time_and_ends_with_the_shift(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    create_user(conn, username="night", password="long enough", role="admin")
+    user = authenticate(conn, "night", "long enough")
+    signed_in = datetime.now(UTC) - timedelta(hours=11, minutes=50)
+    # A token issued 11 h 50 min after signing in, renewed every 20 minutes since.
+    token = issue_token(
+        user, SECRET, now=datetime.now(UTC) - timedelta(minutes=5), signed_in=signed_in
+    )
+    renewed = renew_token(token, user, SECRET)
+    assert read_token(renewed, SECRET) == "night"
+    later = datetime.now(UTC) + timedelta(minutes=15)
+    with pytest.raises(AuthError, match="signed in over 12 hours ago"):
+        renew_token(renewed, user, SECRET, now=later)
+    with pytest.raises(AuthError, match="expired"):
+        renew_token(
+            issue_token(user, SECRET, now=datetime.now(UTC) - timedelta(hours=1)), user, SECRET
+        )
+    with pytest.raises(AuthError, match="invalid"):
+        renew_token(issue_token(user, "y" * 40), user, SECRET)

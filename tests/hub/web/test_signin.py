@@ -121,3 +121,19 @@ def test_both_dictionaries_have_every_string(tab: Tab) -> None:
     )
     assert keys[0] == keys[1]
     assert len(keys[0]) > 150
+
+
+def test_an_open_console_renews_its_token(tab: Tab) -> None:
+    tab.page.clock.install()
+    tab.sign_in("one-duty", expect_page="duty")
+    first = tab.page.evaluate("sessionStorage.getItem('sc.token')")
+    # Ten minutes on the page's clock: the console asks the hub for a fresh token.
+    with tab.page.expect_response("**/api/v1/auth/refresh") as renewal:
+        tab.page.clock.run_for("10:01")
+    assert renewal.value.status == 200
+    expect(tab.page.locator("main")).to_have_attribute("aria-busy", "false")
+    fresh = renewal.value.json()["access_token"]
+    # Saved for every later call (equal to the first only if issued in the same second).
+    expect_token = tab.page.evaluate("sessionStorage.getItem('sc.token')")
+    assert expect_token == fresh and first
+    assert tab.page.url.endswith("/console/duty")  # still signed in, no reload
