@@ -80,7 +80,7 @@ class GateController:
         self._faces = faces
         self._clock = clock
         self._secret = config.secret.get_secret_value().encode()
-        self.visits = VisitTracker()
+        self.visits = VisitTracker(path=config.lists_path)
         self._counts: dict[str, float] = {
             "passes": 0.0,
             "opened": 0.0,

@@ -54,3 +54,26 @@ def test_residents_are_not_tracked(tmp_path: Path) -> None:
     gate.handle_command(sync_command(resident=["冀A12345"]))
     gate.on_plate_result(read("冀A12345"), direction="in")
     assert len(gate.visits) == 0
+
+
+def test_a_restarted_gateway_still_knows_who_is_inside(tmp_path: Path) -> None:
+    now = [T0]
+    gate, _, _, _ = make_gate(tmp_path, reader=False)
+    gate._clock = lambda: now[0]
+    until = (T0 + timedelta(hours=1)).isoformat()
+    gate.handle_command(
+        sync_command(visitor=[{"plate": "冀A12345", "from": T0.isoformat(), "until": until}])
+    )
+    gate.on_plate_result(read("冀A12345"), direction="in")
+    # The gateway restarts: a new controller over the same files.
+    again, sink, _, _ = make_gate(tmp_path, reader=False)
+    again._clock = lambda: now[0]
+    assert again.stats()["gate_visitors_inside"] == 1
+    now[0] = T0 + timedelta(hours=2)
+    assert again.poll() == 1
+    assert "冀A12345".encode() not in (tmp_path / "lists.sqlite").read_bytes()
+    # ...and after one more restart the alarm is not raised twice.
+    third, _, _, _ = make_gate(tmp_path, reader=False)
+    third._clock = lambda: now[0]
+    assert third.poll() == 0
+    assert [e.type for e in sink.events] == ["visitor_overstay"]
