@@ -241,7 +241,8 @@ def main() -> None:
     started = time.perf_counter()
     cost = _cost(args.cost_repeats)
     if args.cost_only:
-        print(json.dumps(cost | {"simulated": True, "wall_s": time.perf_counter() - started}))
+        wall_s = round(time.perf_counter() - started, 1)
+        print(json.dumps(cost | {"simulated": True, "wall_s": wall_s}))
         return
     jobs: list[tuple[int, Literal["fall", "distractor"]]] = [
         (s, "fall") for s in seeds.EVAL_FALL[: args.fall]

@@ -7,6 +7,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+def verify_normalised_xyxy(name: str, box: tuple[float, float, float, float]) -> None:
+    """Refuse a region that is not x0 < x1 and y0 < y1 within [0, 1] of the frame."""
+    x0, y0, x1, y1 = box
+    if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
+        raise ValueError(f"{name} must satisfy 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1, got {box}")
+
+
 class _Source(BaseModel):
     """Fields every camera source has."""
 

@@ -22,6 +22,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edge.camera.config import verify_normalised_xyxy
+
 logger = logging.getLogger(__name__)
 
 ZONE_WIDTH_PX = 96
@@ -70,12 +72,7 @@ class TriggerConfig(BaseModel):
                 f"({self.enter_fraction}), or the trigger flickers"
             )
         if self.zone_xyxy is not None:
-            x0, y0, x1, y1 = self.zone_xyxy
-            if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
-                raise ValueError(
-                    "zone_xyxy must satisfy 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1, "
-                    f"got {self.zone_xyxy}"
-                )
+            verify_normalised_xyxy("zone_xyxy", self.zone_xyxy)
         return self
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edge.camera.config import verify_normalised_xyxy
 from edge.plates.colour import crop_colour
 from edge.plates.decode import Alphabet, decode
 from edge.plates.errors import InvalidPlate
@@ -95,12 +96,7 @@ class ReaderConfig(BaseModel):
 
     @model_validator(mode="after")
     def verify_roi(self) -> ReaderConfig:
-        x0, y0, x1, y1 = self.roi_xyxy
-        if not (0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1):
-            raise ValueError(
-                "roi_xyxy must satisfy 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1, "
-                f"got {self.roi_xyxy}"
-            )
+        verify_normalised_xyxy("roi_xyxy", self.roi_xyxy)
         return self
 
 
