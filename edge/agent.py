@@ -18,7 +18,6 @@ from edge.outbox import Outbox
 from protocol.codec import encode
 from protocol.errors import ProtocolError
 from protocol.models import (
-    AckStatus,
     Command,
     CommandAck,
     Envelope,
@@ -147,26 +146,19 @@ class EdgeAgent:
         """Run a command's handler and return its acknowledgement."""
         now = time.time()
         if command.expires_at is not None and command.expires_at.timestamp() < now:
-            return self._ack(command, "rejected", "command expired before it arrived")
+            return command.ack("rejected", "command expired before it arrived")
         handler = self._handlers.get(command.name)
         if handler is None:
             known = ", ".join(sorted(self._handlers))
-            return self._ack(
-                command, "rejected", f"unknown command {command.name!r}; known: {known}"
-            )
+            return command.ack("rejected", f"unknown command {command.name!r}; known: {known}")
         try:
             return handler(command)
         except Exception as exc:
             logger.exception("gateway %s: command %s failed", self.gateway_id, command.name)
-            return self._ack(command, "failed", f"{type(exc).__name__}: {exc}"[:500])
+            return command.ack("failed", f"{type(exc).__name__}: {exc}")
 
     def _ping(self, command: Command) -> CommandAck:
-        return self._ack(command, "done", "pong")
-
-    def _ack(self, command: Command, status: AckStatus, detail: str) -> CommandAck:
-        return CommandAck(
-            gateway_id=self.gateway_id, command_id=command.message_id, status=status, detail=detail
-        )
+        return command.ack("done", "pong")
 
     # -- plumbing ---------------------------------------------------------
     def _store(self, kind: Kind, message: Envelope) -> None:

@@ -26,7 +26,7 @@ from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector
 from edge.falling.raw_store import EncryptedRawStore
 from edge.sink import Sink
-from protocol.models import AckStatus, Command, CommandAck
+from protocol.models import Command, CommandAck
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +141,8 @@ RAW_RELEASE_COMMAND = "evidence.release_raw"
 
 
 class RawPublisher(Protocol):
-    """The agent's side of a raw release: its id, its egress gate, raw publishing."""
+    """The agent's side of a raw release: its egress gate and raw publishing."""
 
-    gateway_id: str
     gate: EgressGate
 
     def release_raw(self, media_type: str, content: bytes, release_id: int) -> str:
@@ -169,26 +168,18 @@ class RawReleases:
         """Find the event's raw clip, publish it, and acknowledge with its hash."""
         name, release_id = cmd.args.get("object"), cmd.args.get("release_id")
         if not isinstance(name, str) or not isinstance(release_id, int) or release_id < 1:
-            return self._ack(cmd, "rejected", "expected args object (event id) and release_id >= 1")
+            return cmd.ack("rejected", "expected args object (event id) and release_id >= 1")
         for store in self._stores:
             try:
                 content = store.get(name)
             except (FileNotFoundError, ValueError):
                 continue
             except InvalidToken:
-                return self._ack(cmd, "failed", f"raw clip {name} does not decrypt with this key")
+                return cmd.ack("failed", f"raw clip {name} does not decrypt with this key")
             self._agent.gate.authorise_release(release_id)
             digest = self._agent.release_raw("video/mp4", content, release_id)
             logger.info("raw clip %s released for request %s", name, release_id)
-            return self._ack(cmd, "done", f"sha256={digest}")
-        return self._ack(
-            cmd, "rejected", f"no raw clip {name!r} here (never kept, or purged after retention)"
-        )
-
-    def _ack(self, cmd: Command, status: AckStatus, detail: str) -> CommandAck:
-        return CommandAck(
-            gateway_id=self._agent.gateway_id,
-            command_id=cmd.message_id,
-            status=status,
-            detail=detail,
+            return cmd.ack("done", f"sha256={digest}")
+        return cmd.ack(
+            "rejected", f"no raw clip {name!r} here (never kept, or purged after retention)"
         )

@@ -185,6 +185,15 @@ class Command(Envelope):
     issued_by: str = Field(default="hub", max_length=64)
     expires_at: UtcTime | None = None
 
+    def ack(self, status: AckStatus, detail: str = "") -> CommandAck:
+        """This command's acknowledgement from its gateway (``detail`` cut to 500 characters)."""
+        return CommandAck(
+            gateway_id=self.gateway_id,
+            command_id=self.message_id,
+            status=status,
+            detail=detail[:500],
+        )
+
 
 class CommandAck(Envelope):
     """Edge to hub: the outcome of a command."""

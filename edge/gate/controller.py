@@ -32,7 +32,6 @@ from protocol.models import Command, CommandAck, Event, EvidenceRef, Severity
 
 logger = logging.getLogger(__name__)
 
-AckStatus = Literal["accepted", "done", "rejected", "failed"]
 COMMANDS = ("allowlist.sync", "barrier.open", "barrier.close")
 
 
@@ -267,21 +266,17 @@ class GateController:
             try:
                 counts = self._store.sync(cmd.args)
             except BadListSync as exc:
-                return self._ack(cmd, "rejected", str(exc))
-            return self._ack(
-                cmd, "done", "lists: " + ", ".join(f"{k}={v}" for k, v in counts.items())
-            )
+                return cmd.ack("rejected", str(exc))
+            return cmd.ack("done", "lists: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
         if cmd.name in ("barrier.open", "barrier.close"):
             return self._manual(cmd)
-        return self._ack(
-            cmd, "rejected", f"unknown command {cmd.name!r}; known: {', '.join(COMMANDS)}"
-        )
+        return cmd.ack("rejected", f"unknown command {cmd.name!r}; known: {', '.join(COMMANDS)}")
 
     def _manual(self, cmd: Command) -> CommandAck:
         lane = cmd.args.get("lane", self.config.lane)
         if str(lane) != self.config.lane:
-            return self._ack(
-                cmd, "rejected", f"lane {lane!r} is not this gate's lane {self.config.lane!r}"
+            return cmd.ack(
+                "rejected", f"lane {lane!r} is not this gate's lane {self.config.lane!r}"
             )
         try:
             if cmd.name == "barrier.open":
@@ -290,17 +285,9 @@ class GateController:
                 self._barrier.close()
         except BarrierFault as exc:
             self._counts["barrier_faults"] += 1
-            return self._ack(cmd, "failed", str(exc))
+            return cmd.ack("failed", str(exc))
         logger.info("lane %s: %s by %s", self.config.lane, cmd.name, cmd.issued_by)
-        return self._ack(cmd, "done", f"barrier {self._barrier.state}")
-
-    def _ack(self, cmd: Command, status: AckStatus, detail: str) -> CommandAck:
-        return CommandAck(
-            gateway_id=self.gateway_id,
-            command_id=cmd.message_id,
-            status=status,
-            detail=detail[:500],
-        )
+        return cmd.ack("done", f"barrier {self._barrier.state}")
 
     def stats(self) -> dict[str, float]:
         """Counters for the health message, names prefixed by ``gate_``."""

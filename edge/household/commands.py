@@ -50,12 +50,10 @@ class CommandHandler:
     def __init__(
         self,
         *,
-        gateway_id: str,
         interlock: GasInterlock,
         welfare: dict[str, Welfare],
         emitter: Emitter,
     ) -> None:
-        self._gateway_id = gateway_id
         self._interlock = interlock
         self._welfare = welfare
         self._emitter = emitter
@@ -79,12 +77,7 @@ class CommandHandler:
         except CommandError as exc:
             logger.warning("command %s %s rejected: %s", cmd.name, cmd.message_id, exc)
             status, detail = "rejected", str(exc)
-        return CommandAck(
-            gateway_id=self._gateway_id,
-            command_id=cmd.message_id,
-            status=status,
-            detail=detail[:500],
-        )
+        return cmd.ack(status, detail)
 
     def _valve(self, cmd: Command) -> str:
         if cmd.device_id is None or cmd.device_id not in self._interlock.valves:

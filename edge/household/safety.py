@@ -80,7 +80,6 @@ class HouseholdSafety:
             hours = [w.config.no_presence_h for w in residents]
             monitor.no_presence_s = min(hours, default=12.0) * HOUR_S
         self.commands = CommandHandler(
-            gateway_id=gateway_id,
             interlock=self.interlock,
             welfare=self.welfare,
             emitter=self.emitter,

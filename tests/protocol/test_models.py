@@ -209,3 +209,13 @@ def test_raw_evidence_must_name_its_release(fields: dict[str, object], fragment:
             content_b64="aGVsbG8=",
             **fields,  # type: ignore[arg-type]
         )
+
+
+def test_a_command_acknowledges_itself_within_the_detail_limit() -> None:
+    from protocol.models import Command
+
+    command = Command(gateway_id="gw-a", name="barrier.open")
+    ack = command.ack("failed", "x" * 600)
+    assert (ack.gateway_id, ack.command_id, ack.status) == ("gw-a", command.message_id, "failed")
+    assert len(ack.detail) == 500
+    assert decode("sc/v1/gw/gw-a/cmd-ack", encode(ack))[1] == ack
