@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -142,10 +143,11 @@ def test_only_held_vehicles_are_answered(api: TestClient) -> None:
     url = f"/api/v1/gate/passes/{opened['message_id']}/answer"
     answer = api.post(url, headers=sign_in(api, "two-duty"), json={"open": True})
     assert answer.status_code == 409 and "not held" in answer.text
-    missing = api.post(
-        "/api/v1/gate/passes/nonsense/answer", headers=sign_in(api, "admin"), json={"open": True}
-    )
-    assert missing.status_code == 404
+    admin = sign_in(api, "admin")
+    malformed = api.post("/api/v1/gate/passes/nonsense/answer", headers=admin, json={"open": True})
+    assert malformed.status_code == 422
+    unknown = f"/api/v1/gate/passes/{uuid.uuid4()}/answer"
+    assert api.post(unknown, headers=admin, json={"open": True}).status_code == 404
 
 
 def test_opening_without_a_broker_changes_nothing(api: TestClient) -> None:

@@ -178,6 +178,8 @@ def test_guard_answers_a_held_vehicle_and_the_barrier_opens(
             answered = api.post(url, headers=guard, json={"open": True, "note": "访客已电话确认"})
             assert answered.status_code == 200, answered.text
             assert answered.json()["command"]["name"] == "barrier.open"
+            linked = "SELECT count(*) FROM gate_answers WHERE command_id = %s::uuid"
+            assert scalar(database_url, linked, answered.json()["command"]["message_id"]) == 1
             wait_until(lambda: gateway.gate.barrier.state == "open", what="the barrier to open")
             again = api.post(url, headers=guard, json={"open": True})
             assert again.status_code == 409 and "answered already" in again.text

@@ -67,9 +67,7 @@ def send_command(
     ).fetchone()
     if found is None:
         raise HTTPException(404, f"no gateway {gateway_id!r} that you may command")
-    return issue_command(
-        db,
-        runtime,
+    command = new_command(
         gateway_id=gateway_id,
         name=body.name,
         args=body.args,
@@ -77,11 +75,10 @@ def send_command(
         device_id=body.device_id,
         ttl_s=body.ttl_s,
     )
+    return send(db, runtime, command)
 
 
-def issue_command(
-    db: DictCursor,
-    runtime: HubRuntime,
+def new_command(
     *,
     gateway_id: str,
     name: str,
@@ -89,11 +86,9 @@ def issue_command(
     issued_by: str,
     device_id: str | None = None,
     ttl_s: int = 300,
-) -> dict[str, Any]:
-    """Record a command (committing the caller's transaction), then publish it."""
-    if runtime.ingestor is None:
-        raise HTTPException(503, "this hub process does not talk to the broker")
-    command = Command(
+) -> Command:
+    """A command with its id, so a workflow can record it beside its own decision first."""
+    return Command(
         gateway_id=gateway_id,
         name=name,
         device_id=device_id,
@@ -101,6 +96,12 @@ def issue_command(
         expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s),
         issued_by=issued_by,
     )
+
+
+def send(db: DictCursor, runtime: HubRuntime, command: Command) -> dict[str, Any]:
+    """Record ``command``, committing the caller's transaction with it, then publish it."""
+    if runtime.ingestor is None:
+        raise HTTPException(503, "this hub process does not talk to the broker")
     try:
         payload = encode(command)
     except ProtocolError as exc:
@@ -109,10 +110,17 @@ def issue_command(
         "INSERT INTO commands (message_id, gateway_id, name, device_id, args, issued_by)"
         " VALUES (%s, %s, %s, %s, %s, %s) RETURNING message_id::text, gateway_id, name,"
         " device_id, status, detail, issued_at, acked_at",
-        (command.message_id, gateway_id, name, device_id, Jsonb(args), issued_by),
+        (
+            command.message_id,
+            command.gateway_id,
+            command.name,
+            command.device_id,
+            Jsonb(command.args),
+            command.issued_by,
+        ),
     ).fetchone()
     db.connection.commit()  # recorded before it can be acknowledged
-    runtime.ingestor.publish(topic(gateway_id, Kind.CMD), payload)
+    runtime.ingestor.publish(topic(command.gateway_id, Kind.CMD), payload)
     assert row is not None
     return row
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.alerts import audit
 from hub.api.deps import DbDep, RuntimeDep, UserDep, require
-from hub.api.routes.commands import issue_command
+from hub.api.routes.commands import new_command, send
 from hub.auth.scope import path_condition
 from hub.auth.users import User
 
@@ -114,7 +115,7 @@ def gate_counts(
 
 @router.post("/passes/{pass_id}/answer")
 def answer_held_pass(
-    pass_id: str, body: Answer, db: DbDep, runtime: RuntimeDep, user: GuardDep
+    pass_id: UUID, body: Answer, db: DbDep, runtime: RuntimeDep, user: GuardDep
 ) -> dict[str, Any]:
     """Answer a held vehicle once: open sends barrier.open to its lane, refuse keeps it shut."""
     scope, params = path_condition(user, "s.path")
@@ -122,7 +123,7 @@ def answer_held_pass(
         "SELECT e.gateway_id, e.device_id, e.data->>'lane' AS lane,"
         " e.data->>'decision' AS decision"
         " FROM events e JOIN gateways g ON g.id = e.gateway_id JOIN sites s ON s.id = g.site_id"
-        f" WHERE e.message_id::text = %(id)s AND e.type = ANY(%(types)s) AND {scope}",
+        f" WHERE e.message_id = %(id)s AND e.type = ANY(%(types)s) AND {scope}",
         params | {"id": pass_id, "types": PASS_TYPES},
     ).fetchone()
     if held is None:
@@ -130,10 +131,22 @@ def answer_held_pass(
     if held["decision"] != "hold":
         raise HTTPException(409, f"this pass was not held (decision {held['decision']})")
     action = "open" if body.open else "refuse"
+    command = (
+        new_command(
+            gateway_id=held["gateway_id"],
+            name="barrier.open",
+            args={"lane": held["lane"]} if held["lane"] else {},
+            issued_by=user.username,
+            device_id=held["device_id"],
+            ttl_s=60,
+        )
+        if body.open
+        else None
+    )
     answered = db.execute(
-        "INSERT INTO gate_answers (pass_id, action, answered_by, note) VALUES (%s, %s, %s, %s)"
-        " ON CONFLICT (pass_id) DO NOTHING RETURNING answered_at",
-        (pass_id, action, user.username, body.note),
+        "INSERT INTO gate_answers (pass_id, action, answered_by, note, command_id)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (pass_id) DO NOTHING RETURNING answered_at",
+        (pass_id, action, user.username, body.note, command and command.message_id),
     ).fetchone()
     if answered is None:
         raise HTTPException(409, "this held vehicle has been answered already")
@@ -142,26 +155,14 @@ def answer_held_pass(
         actor=user.username,
         action=f"gate.{action}",
         alert_id=None,
-        detail={"pass_id": pass_id, "gateway_id": held["gateway_id"], "note": body.note},
+        detail={"pass_id": str(pass_id), "gateway_id": held["gateway_id"], "note": body.note},
         at=datetime.now(UTC),
     )
-    result: dict[str, Any] = {"pass_id": pass_id, "answer": action, "command": None}
-    if body.open:
-        # issue_command commits the answer with the command, then publishes it.
-        result["command"] = issue_command(
-            db,
-            runtime,
-            gateway_id=held["gateway_id"],
-            name="barrier.open",
-            args={"lane": held["lane"]} if held["lane"] else {},
-            issued_by=user.username,
-            device_id=held["device_id"],
-            ttl_s=60,
-        )
-        db.execute(
-            "UPDATE gate_answers SET command_id = %s WHERE pass_id = %s",
-            (result["command"]["message_id"], pass_id),
-        )
     # Committed before answering: the console reloads the waiting list at once.
-    db.connection.commit()
-    return result
+    # send commits the answer together with its command, then publishes it.
+    sent = None
+    if command is None:
+        db.connection.commit()
+    else:
+        sent = send(db, runtime, command)
+    return {"pass_id": str(pass_id), "answer": action, "command": sent}

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.alerts import audit
 from hub.api.deps import DbDep, RuntimeDep, require
-from hub.api.routes.commands import issue_command
+from hub.api.routes.commands import new_command, send
 from hub.auth.scope import path_condition
 from hub.auth.users import User
 from protocol.models import Name
@@ -130,10 +130,20 @@ def decide_release(
     if current["requested_by"] == user.username:
         raise HTTPException(403, "a second person must decide: you asked for this release")
     status = "approved" if body.approve else "rejected"
+    command = (
+        new_command(
+            gateway_id=current["gateway_id"],
+            name=RELEASE_COMMAND,
+            args={"object": current["event_id"], "release_id": release_id},
+            issued_by=user.username,
+        )
+        if body.approve
+        else None
+    )
     decided = db.execute(
-        "UPDATE raw_releases SET status = %s, decided_by = %s, decided_at = now(), note = %s"
-        " WHERE id = %s AND status = 'pending' RETURNING id",
-        (status, user.username, body.note, release_id),
+        "UPDATE raw_releases SET status = %s, decided_by = %s, decided_at = now(), note = %s,"
+        " command_id = %s WHERE id = %s AND status = 'pending' RETURNING id",
+        (status, user.username, body.note, command and command.message_id, release_id),
     ).fetchone()
     if decided is None:
         raise HTTPException(409, f"request {release_id} is already {current['status']}")
@@ -145,21 +155,11 @@ def decide_release(
         detail={"release_id": release_id, "event_id": current["event_id"], "note": body.note},
         at=datetime.now(UTC),
     )
-    if body.approve:
-        # issue_command commits the decision with the command, then publishes.
-        command = issue_command(
-            db,
-            runtime,
-            gateway_id=current["gateway_id"],
-            name=RELEASE_COMMAND,
-            args={"object": current["event_id"], "release_id": release_id},
-            issued_by=user.username,
-        )
-        db.execute(
-            "UPDATE raw_releases SET command_id = %s WHERE id = %s",
-            (command["message_id"], release_id),
-        )
-    db.connection.commit()
+    # send commits the decision together with its command, then publishes it.
+    if command is None:
+        db.connection.commit()
+    else:
+        send(db, runtime, command)
     return _one(db, user, release_id)
 
 
