@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Sequence
 from typing import Protocol
@@ -18,7 +17,7 @@ from cryptography.fernet import InvalidToken
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edge.camera.config import SourceConfig
-from edge.camera.source import CameraSource
+from edge.camera.worker import CameraWorker
 from edge.egress import EgressGate
 from edge.falling.analysis import TrackJudge
 from edge.falling.classifier import TrajectoryClassifier
@@ -73,12 +72,12 @@ def make_judge(config: FallingConfig) -> TrackJudge:
     return TrackJudge(cal, fps=config.fps, scorer=scorer, threshold=config.classifier.threshold)
 
 
-class FacadeCamera:
+class FacadeCamera(CameraWorker):
     """Source, detector and the thread between them."""
 
     def __init__(self, config: FacadeCameraConfig, sink: Sink) -> None:
+        super().__init__(config.source, name=f"falling-{config.source.id}")
         self.config = config
-        self.source = CameraSource(config=config.source)
         self.raw_store = make_raw_store(config.falling)
         self.detector = FallingObjectDetector(
             config=config.falling,
@@ -86,21 +85,6 @@ class FacadeCamera:
             judge=make_judge(config.falling),
             raw_store=self.raw_store,
         )
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"falling-{config.source.id}", daemon=True
-        )
-
-    def start(self) -> None:
-        """Capture and analyse in the background."""
-        self.source.start()
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop capturing, then analysing (judging the tracks still running)."""
-        self.source.stop()
-        self._stop.set()
-        self._thread.join(10)
 
     def stats(self) -> dict[str, float]:
         """Camera and detector counters for health, prefixed with the camera id."""
@@ -113,11 +97,11 @@ class FacadeCamera:
     def _run(self) -> None:
         last = 0.0
         purged = 0.0
-        while not self._stop.is_set():
+        while not self.stopping:
             if self.raw_store is not None and time.monotonic() - purged > PURGE_EVERY_S:
                 purged = time.monotonic()
                 self._purge(self.raw_store)
-            frame = self.source.frames.get(timeout_s=0.2)
+            frame = self.next_frame()
             if frame is None:
                 continue
             # Capture times are monotonic; the detector reports wall-clock times.

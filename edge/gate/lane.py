@@ -11,13 +11,12 @@ through, and the next pass starts only once the lane has been clear.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 
 import numpy as np
 
 from edge.camera.config import SourceConfig
-from edge.camera.source import CameraSource
+from edge.camera.worker import CameraWorker
 from edge.gate.controller import GateController
 from edge.gate.trigger import LaneTrigger, Presence, TriggerConfig
 
@@ -27,7 +26,7 @@ logger = logging.getLogger(__name__)
 FRAME_WAIT_S = 1.0
 
 
-class LaneCamera:
+class LaneCamera(CameraWorker):
     """Source, virtual loop and the thread that hands passes to ``controller``."""
 
     def __init__(
@@ -38,23 +37,10 @@ class LaneCamera:
         controller: GateController,
         zone_xyxy: tuple[float, float, float, float],
     ) -> None:
-        self.source = CameraSource(config=source)
+        super().__init__(source, name=f"lane-{source.id}")
         self.trigger = LaneTrigger(config=trigger, zone_xyxy=zone_xyxy)
         self._controller = controller
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"lane-{source.id}", daemon=True)
         self.counts = {"passes": 0, "pass_frames": 0, "failures": 0}
-
-    def start(self) -> None:
-        """Capture and cut passes in the background."""
-        self.source.start()
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop capturing, then the pass thread (a pass being read is finished first)."""
-        self.source.stop()
-        self._stop.set()
-        self._thread.join(10)
 
     def stats(self) -> dict[str, float]:
         """Camera counters and the loop's, for the gateway's health message."""
@@ -65,8 +51,8 @@ class LaneCamera:
         return counts
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            frame = self.source.frames.get(timeout_s=0.2)
+        while not self.stopping:
+            frame = self.next_frame()
             if frame is None:
                 continue
             if self.trigger.update(frame.t, frame.image) is not Presence.ARRIVED:
@@ -92,8 +78,8 @@ class LaneCamera:
         self.counts["pass_frames"] += 1
         yield first
         for _ in range(self.trigger.config.max_pass_frames - 1):
-            frame = self.source.frames.get(timeout_s=FRAME_WAIT_S)
-            if frame is None or self._stop.is_set():
+            frame = self.next_frame(FRAME_WAIT_S)
+            if frame is None:
                 return
             state = self.trigger.update(frame.t, frame.image)
             # A frame of the emptying lane is the vehicle gone, not a frame to read.

@@ -231,3 +231,26 @@ def test_simulator_source_delivers_gate_frames() -> None:
     source.stop()
     assert source.frames.get(0) is not None
     assert source.stats()["camera_fps"] > 0
+
+
+def test_a_worker_analyses_frames_on_its_thread_until_stopped() -> None:
+    from edge.camera.worker import CameraWorker
+
+    class Counting(CameraWorker):
+        def __init__(self) -> None:
+            super().__init__(SimulatorSource(id="sim-2", seed=4, fps=200.0), name="counting")
+            self.seen: list[int] = []
+
+        def _run(self) -> None:
+            while not self.stopping:
+                frame = self.next_frame()
+                if frame is not None:
+                    self.seen.append(frame.seq)
+
+    worker = Counting()
+    worker.start()
+    assert wait_for(lambda: len(worker.seen) >= 5)
+    worker.stop()
+    assert not worker._thread.is_alive() and not worker.source._thread.is_alive()  # type: ignore[union-attr]
+    assert worker.seen == sorted(worker.seen)
+    assert worker.next_frame(0.01) is None  # stopping: nothing more is handed out
