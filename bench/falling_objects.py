@@ -27,27 +27,24 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any, Literal
 
 import cv2
 import numpy as np
-import yaml
 
 from edge.falling.analysis import TrackJudge
-from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector, same_object
 from edge.falling.trajectory import TrackPoints, estimate_release
 from models.trajectory import seeds
 from models.trajectory.dataset import is_on_object
+from models.trajectory.registry import shipped_classifier
 from simulators.facade import FPS, make_episode
 from simulators.facade.sink import MemorySink
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
-REGISTRY = ROOT / "models" / "registry" / "trajectory_classifier.yaml"
+CLASSIFIER = shipped_classifier()
 EPOCH = 1_790_000_000.0
 GOALS = {
     "recall": 0.97,
@@ -57,14 +54,6 @@ GOALS = {
     "alarm_latency_p95_ms": 1000,
     "analysis_ms_per_frame_p50": 4,
 }
-
-
-def _judge(calibration: Any) -> TrackJudge:
-    entry = yaml.safe_load(REGISTRY.read_text(encoding="utf-8"))
-    classifier = TrajectoryClassifier(path=ROOT / entry["file"], sha256=entry["sha256"])
-    return TrackJudge(
-        calibration, fps=FPS, scorer=classifier, threshold=float(entry["decoder"]["threshold"])
-    )
 
 
 def run_episode(job: tuple[int, Literal["fall", "distractor"]]) -> dict[str, Any]:
@@ -87,9 +76,8 @@ def run_episode(job: tuple[int, Literal["fall", "distractor"]]) -> dict[str, Any
             baseline_alarms.append(shifted)
 
     detector = FallingObjectDetector(
-        config=FallingConfig(gateway_id="bench", calibration=cal),
+        config=FallingConfig(gateway_id="bench", calibration=cal, classifier=CLASSIFIER),
         sink=MemorySink(),
-        judge=_judge(cal),
         on_track=on_track,
     )
     detector.run((t + EPOCH, frame) for t, frame in episode.frames())
@@ -176,9 +164,10 @@ def per_frame_ms(seeds_1080: range) -> tuple[float, float]:
     for seed in seeds_1080:
         episode = make_episode(seed, "fall", size_wh=(1920, 1080))
         detector = FallingObjectDetector(
-            config=FallingConfig(gateway_id="bench", calibration=episode.calibration),
+            config=FallingConfig(
+                gateway_id="bench", calibration=episode.calibration, classifier=CLASSIFIER
+            ),
             sink=MemorySink(),
-            judge=_judge(episode.calibration),
         )
         for t, frame in episode.frames():
             started, cpu = time.perf_counter(), time.thread_time()

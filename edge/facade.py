@@ -19,8 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from edge.camera.config import SourceConfig
 from edge.camera.worker import CameraWorker
 from edge.egress import EgressGate
-from edge.falling.analysis import TrackJudge
-from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector
 from edge.falling.raw_store import EncryptedRawStore
@@ -63,15 +61,6 @@ def make_raw_store(config: FallingConfig) -> EncryptedRawStore | None:
     )
 
 
-def make_judge(config: FallingConfig) -> TrackJudge:
-    """The physics rule, scored by the ONNX classifier when one is configured."""
-    cal = config.calibration
-    if config.classifier is None:
-        return TrackJudge(cal, fps=config.fps)
-    scorer = TrajectoryClassifier(path=config.classifier.path, sha256=config.classifier.sha256)
-    return TrackJudge(cal, fps=config.fps, scorer=scorer, threshold=config.classifier.threshold)
-
-
 class FacadeCamera(CameraWorker):
     """Source, detector and the thread between them."""
 
@@ -82,7 +71,6 @@ class FacadeCamera(CameraWorker):
         self.detector = FallingObjectDetector(
             config=config.falling,
             sink=sink,
-            judge=make_judge(config.falling),
             raw_store=self.raw_store,
         )
 

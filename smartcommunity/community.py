@@ -17,20 +17,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import yaml
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-import models.trajectory
 from edge.agent import EdgeAgent
 from edge.camera.config import SimulatorSource
 from edge.config import BrokerConfig, GatewayConfig, OutboxConfig, SimulatedMeterConfig
 from edge.facade import FacadeCameraConfig
-from edge.falling.config import ClassifierConfig, EvidenceConfig, FallingConfig
+from edge.falling.config import EvidenceConfig, FallingConfig
 from edge.gate.config import GateConfig
 from edge.gateway import Gateway
 from edge.household.config import GasDetectorConfig, HouseholdSafetyConfig, ValveConfig
 from edge.plates.reader import ReaderConfig
+from models.trajectory.registry import shipped_classifier
 from protocol.models import Reading
 from protocol.sites import GatewayRow, Scenario
 from simulators.facade.capture import calibration_of
@@ -97,31 +96,18 @@ def gateway_config(
     )
 
 
-def shipped_classifier() -> ClassifierConfig:
-    """The trajectory classifier this repository trains and ships (models/registry)."""
-    root = Path(models.trajectory.__file__).resolve().parents[2]
-    entry = yaml.safe_load(
-        (root / "models" / "registry" / "trajectory_classifier.yaml").read_text()
-    )
-    return ClassifierConfig(
-        path=root / entry["file"],
-        sha256=entry["sha256"],
-        threshold=float(entry["decoder"]["threshold"]),
-    )
-
-
 def _facade(
     gateway_id: str, camera_id: str, work: Path, gap_s: float, seed: int
 ) -> FacadeCameraConfig:
     """A simulated façade camera; raw clips kept encrypted under ``work`` for the demo."""
-    sim_seed = lane_seed(camera_id, seed)
+    camera_seed = sim_seed(camera_id, seed)
     return FacadeCameraConfig(
         source=SimulatorSource(
-            id=camera_id, scenario="facade", seed=sim_seed, fps=25.0, gap_s=gap_s, queue_size=50
+            id=camera_id, scenario="facade", seed=camera_seed, fps=25.0, gap_s=gap_s, queue_size=50
         ),
         falling=FallingConfig(
             gateway_id=gateway_id,
-            calibration=calibration_of(sim_seed, camera_id),
+            calibration=calibration_of(camera_seed, camera_id),
             classifier=shipped_classifier(),
             evidence=EvidenceConfig(
                 raw_dir=work / f"raw-{camera_id}",
@@ -142,13 +128,13 @@ def _gate(gateway: GatewayRow, lists_dir: Path, gap_s: float, seed: int) -> Gate
         secret=SecretStr(secrets.token_urlsafe(24)),
         reader=ReaderConfig(roi_xyxy=LANE_ROI_XYXY),
         camera=SimulatorSource(
-            id=f"{gateway.id}-lane", seed=lane_seed(gateway.id, seed), fps=5.0, gap_s=gap_s
+            id=f"{gateway.id}-lane", seed=sim_seed(gateway.id, seed), fps=5.0, gap_s=gap_s
         ),
     )
 
 
-def lane_seed(gateway_id: str, seed: int) -> int:
-    """The simulated lane camera's seed: stable per gateway, so its vehicles are known."""
+def sim_seed(gateway_id: str, seed: int) -> int:
+    """A simulated camera's seed: stable per device, so what it shows is known."""
     return seed * 1000 + sum(gateway_id.encode()) % 1000
 
 
@@ -158,7 +144,7 @@ def vehicle_lists(gateway_id: str, seed: int, count: int = 12) -> dict[str, obje
     Most are residents; every fifth is unknown (held for the guard), the
     eighth is blacklisted, and every seventh a visitor expected today.
     """
-    vehicles = make_passes(lane_seed(gateway_id, seed), count)
+    vehicles = make_passes(sim_seed(gateway_id, seed), count)
     now = datetime.now(UTC)
     args: dict[str, list[object]] = {"resident": [], "visitor": [], "blacklist": []}
     for i, vehicle in enumerate(vehicles):

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from edge.falling.analysis import Frame, FrameAnalyser, TrackJudge, Verdict
+from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.config import FallingConfig
 from edge.falling.errors import FrameError
 from edge.falling.events import build_event
@@ -59,8 +60,8 @@ class AlarmRecord:
 class FallingObjectDetector:
     """Detects thrown objects on one façade camera.
 
-    ``judge`` decides on ended tracks (default: the physics rule only; give
-    one with the ONNX classifier as scorer for the full detector);
+    ``judge`` decides on ended tracks (default: ``judge_for(config)``, the
+    physics rule scored by the configured ONNX classifier, if any);
     ``faces`` an optional face detector for the evidence; ``raw_store`` keeps
     encrypted raw clips (None: no raw copy); ``on_track`` sees every judgeable
     ended track (evaluation and diagnostics).
@@ -80,7 +81,7 @@ class FallingObjectDetector:
         cal = config.calibration
         self._sink = sink
         self.analyser = FrameAnalyser(cal, analysis_width=config.analysis_width)
-        self.judge = judge or TrackJudge(cal, fps=config.fps)
+        self.judge = judge or judge_for(config)
         ev = config.evidence
         self._ev_scale = ev.width / cal.frame_wh[0]
         self._ev_wh = (ev.width, round(cal.frame_wh[1] * self._ev_scale))
@@ -255,6 +256,15 @@ class FallingObjectDetector:
             return refs
         refs.append(self._sink.emit_evidence("video/mp4", clip, "clip"))
         return refs
+
+
+def judge_for(config: FallingConfig) -> TrackJudge:
+    """The physics rule, scored by the ONNX classifier when one is configured."""
+    cal = config.calibration
+    if config.classifier is None:
+        return TrackJudge(cal, fps=config.fps)
+    scorer = TrajectoryClassifier(path=config.classifier.path, sha256=config.classifier.sha256)
+    return TrackJudge(cal, fps=config.fps, scorer=scorer, threshold=config.classifier.threshold)
 
 
 def same_object(a: TrackPoints, b: TrackPoints) -> bool:

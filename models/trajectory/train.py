@@ -22,12 +22,12 @@ import yaml
 from edge.falling.trajectory import FEATURE_NAMES, is_candidate
 from models.trajectory import dataset, seeds
 from models.trajectory.mlp import Mlp
+from models.trajectory.registry import REGISTRY_PATH
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 MODEL_PATH = HERE / "trajectory_classifier.onnx"
-REGISTRY_PATH = HERE.parent / "registry" / "trajectory_classifier.yaml"
 TRAIN_SEED = 20_261_123
 THRESHOLDS = np.round(np.arange(0.5, 0.996, 0.005), 3)
 

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
-from falling_factories import kinematic_track, make_calibration
+from falling_factories import fall_track, kinematic_track, make_calibration
 
 from edge.falling.analysis import TrackJudge
-from edge.falling.classifier import TrajectoryClassifier
+from edge.falling.calibration import FacadeCalibration
 from edge.falling.config import FallingConfig
-from edge.falling.detector import FallingObjectDetector
+from edge.falling.detector import FallingObjectDetector, judge_for
 from edge.falling.trajectory import TrackPoints
+from models.trajectory.registry import shipped_classifier
 from simulators.facade import make_episode
 from simulators.facade.distractors import DISTRACTOR_KINDS
 from simulators.facade.sink import MemorySink
 
-ROOT = Path(__file__).resolve().parents[3]
-ENTRY = yaml.safe_load((ROOT / "models/registry/trajectory_classifier.yaml").read_text("utf-8"))
 CONDITION = {"rain": "rain", "snow": "snow", "ir_noise": "night"}
 # Seeds of this test range (500_100+) are used by no training, tuning or evaluation.
 SEED = 500_100
 
 
-def classifier_judge(calibration: object) -> TrackJudge:
-    classifier = TrajectoryClassifier(path=ROOT / ENTRY["file"], sha256=ENTRY["sha256"])
-    return TrackJudge(
-        calibration,
-        scorer=classifier,  # type: ignore[arg-type]
-        threshold=ENTRY["decoder"]["threshold"],
+def classifier_judge(calibration: FacadeCalibration) -> TrackJudge:
+    return judge_for(
+        FallingConfig(gateway_id="gw-b1", calibration=calibration, classifier=shipped_classifier())
     )
 
 
@@ -44,12 +37,11 @@ def test_distractor_footage_raises_no_alarm(kind: str) -> None:
     )
     judged: list[TrackPoints] = []
     sink = MemorySink()
-    detector = FallingObjectDetector(
-        config=FallingConfig(gateway_id="gw-b1", calibration=episode.calibration),
-        sink=sink,
-        judge=classifier_judge(episode.calibration),
-        on_track=judged.append,
+    # No judge given: the detector scores with the classifier its config names.
+    config = FallingConfig(
+        gateway_id="gw-b1", calibration=episode.calibration, classifier=shipped_classifier()
     )
+    detector = FallingObjectDetector(config=config, sink=sink, on_track=judged.append)
     detector.run(episode.frames())
     assert sink.events == []
     baseline = TrackJudge(episode.calibration)
@@ -65,3 +57,14 @@ def test_distractor_tracks_are_rejected_by_the_classifier(kind: str) -> None:
         assert verdict is None or not verdict.alarm, (
             f"{kind} seed {seed}: {verdict and verdict.score}"
         )
+
+
+def test_the_detector_scores_with_the_classifier_its_config_names() -> None:
+    cal = make_calibration()
+    track = fall_track(cal, release_height_m=24.0)
+    physics = judge_for(FallingConfig(gateway_id="gw-b1", calibration=cal)).judge(track)
+    scored = classifier_judge(cal).judge(track)
+    assert physics is not None and scored is not None
+    assert physics.score == 1.0, "the physics rule alone says yes or no"
+    assert 0.5 < scored.score < 1.0, "the classifier gives a probability"
+    assert scored.alarm
