@@ -74,6 +74,19 @@ export async function api(path, { method = "GET", body, params } = {}) {
 }
 
 /**
+ * An evidence object as a blob: URL (an <img> or <video> src cannot carry the
+ * token). Throws ApiError with the status when the hub refuses it.
+ */
+export async function evidenceUrl(sha256) {
+  const current = session();
+  const response = await fetch(`/api/v1/evidence/${sha256}`, {
+    headers: current ? { Authorization: `Bearer ${current.token}` } : {},
+  });
+  if (!response.ok) throw new ApiError(response.status, `HTTP ${response.status}`);
+  return URL.createObjectURL(await response.blob());
+}
+
+/**
  * The live alert feed. Calls ``onChange(row)`` for every alert change and
  * ``onState(live)`` when the connection comes or goes; reconnects with
  * jittered, capped backoff and resumes after the last change seen, so nothing

@@ -2,7 +2,7 @@
 // Sorted like the hub sorts (most severe first, then oldest), filtered in the
 // page so a filter change never waits for the network.
 
-import { api, session } from "./api.js";
+import { api, evidenceUrl, session } from "./api.js";
 import { allowedActions, runAction } from "./actions.js";
 import { label, t } from "./i18n.js";
 import { REQUESTERS, handleReleases, releasesHtml } from "./raw.js";
@@ -270,19 +270,14 @@ export function detailHtml(a, sites, actions) {
     ${timelineHtml(a.timeline || [])}`;
 }
 
-/** Evidence is fetched with the token (an <img src> cannot send it); a miss keeps the placeholder. */
+/** Evidence images, fetched with the token; a miss keeps the placeholder. */
 export async function loadEvidence(root) {
-  const current = session();
   for (const fig of root.querySelectorAll("figure.evidence")) {
     if (!fig.dataset.type.startsWith("image/")) continue;
     try {
-      const response = await fetch(`/api/v1/evidence/${fig.dataset.sha}`, {
-        headers: { Authorization: `Bearer ${current.token}` },
-      });
-      if (!response.ok) continue;
       const img = document.createElement("img");
       img.alt = fig.dataset.sha;
-      img.src = URL.createObjectURL(await response.blob());
+      img.src = await evidenceUrl(fig.dataset.sha);
       $(".placeholder", fig).replaceWith(img);
     } catch {
       // The placeholder already says the evidence is not available.

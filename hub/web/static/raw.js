@@ -2,7 +2,7 @@
 // approves or rejects, and only those two may watch it once delivered. The
 // hub enforces all of it (docs/alerting.md); these are the buttons.
 
-import { api, session } from "./api.js";
+import { api, evidenceUrl, session } from "./api.js";
 import { t } from "./i18n.js";
 import { ask, banner, esc, showError, when } from "./ui.js";
 
@@ -33,9 +33,12 @@ export function releasesHtml(rows) {
 }
 
 async function watch(sha) {
-  const response = await fetch(`/api/v1/evidence/${sha}`, { headers: { Authorization: `Bearer ${session().token}` } });
-  if (!response.ok) throw new Error(t("raw.cannotView", { status: response.status }));
-  const url = URL.createObjectURL(await response.blob());
+  let url;
+  try {
+    url = await evidenceUrl(sha);
+  } catch (error) {
+    throw new Error(t("raw.cannotView", { status: error.status }));
+  }
   await ask(t("raw.view"), `<video class="raw-video" controls autoplay src="${url}"></video><p class="muted">${esc(t("raw.audited"))}</p>`, () => true);
   URL.revokeObjectURL(url);
 }
