@@ -78,28 +78,28 @@ class EdgeAgent:
 
     def emit_evidence(self, media_type: str, content: bytes, role: str) -> EvidenceRef:
         """Screen and store a desensitised evidence object; return its reference."""
-        digest = hashlib.sha256(content).hexdigest()
-        evidence = Evidence(
-            gateway_id=self.gateway_id,
-            sha256=digest,
-            media_type=cast(MediaType, media_type),
-            content_b64=b64encode(content).decode(),
+        evidence = self._store_evidence(media_type, content)
+        return EvidenceRef(
+            sha256=evidence.sha256, media_type=evidence.media_type, role=cast(Role, role)
         )
-        self._store(Kind.EVIDENCE, evidence)
-        return EvidenceRef(sha256=digest, media_type=evidence.media_type, role=cast(Role, role))
 
     def release_raw(self, media_type: str, content: bytes, release_id: int) -> str:
         """Publish a raw object for an approved release (see EgressGate.authorise_release)."""
+        return self._store_evidence(media_type, content, release_id=release_id).sha256
+
+    def _store_evidence(
+        self, media_type: str, content: bytes, *, release_id: int | None = None
+    ) -> Evidence:
         evidence = Evidence(
             gateway_id=self.gateway_id,
             sha256=hashlib.sha256(content).hexdigest(),
             media_type=cast(MediaType, media_type),
             content_b64=b64encode(content).decode(),
-            desensitised=False,
+            desensitised=release_id is None,
             release_id=release_id,
         )
         self._store(Kind.EVIDENCE, evidence)
-        return evidence.sha256
+        return evidence
 
     def accept_readings(self, readings: list[Reading]) -> None:
         """Store readings as telemetry messages (split to the size limit)."""
