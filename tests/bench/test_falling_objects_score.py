@@ -1,0 +1,59 @@
+"""The falling-object benchmark's scoring, on hand-made episode results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench.falling_objects import SEED_SETS, score
+from models.trajectory import seeds
+
+
+def fall(condition: str, *, caught: bool, floor: int = 5) -> dict[str, Any]:
+    alarm = {
+        "on_object": True,
+        "floor": floor,
+        "emitted": 3.5,
+        "finalize_cpu_ms": 20.0,
+        "finalize_wall_ms": 30.0,
+    }
+    return {
+        "kind": "fall",
+        "condition": condition,
+        "duration_s": 4.0,
+        "truth": {"floor": 5, "left": 3.0},
+        "alarms": [alarm] if caught else [],
+    }
+
+
+def quiet(alarms: int) -> dict[str, Any]:
+    alarm = {"on_object": False, "floor": 3, "emitted": 1.0}
+    return {
+        "kind": "distractor",
+        "condition": "night",
+        "duration_s": 1800.0,
+        "alarms": [alarm] * alarms,
+    }
+
+
+def test_recall_is_reported_overall_and_by_condition() -> None:
+    results = [
+        fall("night", caught=True),
+        fall("night", caught=False),
+        fall("day", caught=True, floor=6),
+        quiet(1),
+    ]
+    report = score(results, "alarms")
+    assert report["recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["recall_by_condition"] == {"day": 1.0, "night": 0.5}
+    assert report["false_alarms_per_hour"] == 2.0
+    assert report["floor_exact"] == 0.5
+    assert report["alarm_latency_p95_ms"] == pytest.approx(520.0)
+
+
+def test_tuning_seeds_never_touch_the_evaluation_seeds() -> None:
+    tune_fall, tune_quiet = SEED_SETS["tune"]
+    assert (tune_fall, tune_quiet) == (seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR)
+    evaluated = set(seeds.EVAL_FALL) | set(seeds.EVAL_DISTRACTOR)
+    assert evaluated.isdisjoint(tune_fall) and evaluated.isdisjoint(tune_quiet)
