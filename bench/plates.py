@@ -89,10 +89,11 @@ def baseline_read(frame: np.ndarray, detector: TextDetector, recogniser: TextRec
     return ""
 
 
-def run(passes: int, seed: int) -> dict[str, object]:
+def run(passes: int, seed: int, recognisers: str) -> dict[str, object]:
     """Evaluate both methods on ``passes`` simulated passes from ``seed``."""
     recogniser = TextRecogniser()
-    reader = PlateReader(config=ReaderConfig(roi_xyxy=LANE_ROI_XYXY), recogniser=recogniser)
+    config = ReaderConfig.model_validate({"roi_xyxy": LANE_ROI_XYXY, "recognisers": recognisers})
+    reader = PlateReader(config=config, recogniser=recogniser)
     full_frame = TextDetector(max_side=BASELINE_DET_MAX_SIDE)
     ours, base = Tally(), Tally()
     hard = colour_right = held_right = confident_wrong = 0
@@ -119,6 +120,7 @@ def run(passes: int, seed: int) -> dict[str, object]:
         "data": "simulated",
         "seed": seed,
         "passes": passes,
+        "recognisers": recognisers,
         "hard_passes": hard,
         **ours.summary(passes, hard),
         "colour_match": round(colour_right / passes, 4),
@@ -134,11 +136,17 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Print one JSON line.")
     parser.add_argument("--passes", type=int, default=500, help="Vehicle passes to evaluate.")
     parser.add_argument("--seed", type=int, default=EVAL_SEED, help="Simulator seed.")
+    parser.add_argument(
+        "--recognisers",
+        choices=("both", "plate", "ppocr"),
+        default=ReaderConfig.model_fields["recognisers"].default,
+        help="Which recognisers the reader votes (the gate's default unless given).",
+    )
     args = parser.parse_args()
     cv2.setNumThreads(1)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    figures = run(args.passes, args.seed)
+    figures = run(args.passes, args.seed, args.recognisers)
     print(json.dumps(figures, ensure_ascii=False) if args.json else json.dumps(figures, indent=2))
 
 

@@ -44,6 +44,9 @@ class RegistryEntry(BaseModel):
     decoder: dict[str, Any] = Field(description="How outputs are turned into results.")
     licence: str = Field(description="SPDX licence of the weights.")
     source: str = Field(description="Where the weights come from.")
+    training: dict[str, Any] | None = Field(
+        default=None, description="How this project trained the weights, for models it trains."
+    )
 
 
 def load_entry(path: Path) -> RegistryEntry:

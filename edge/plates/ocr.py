@@ -49,7 +49,7 @@ def _normalise(image_bgr: np.ndarray) -> np.ndarray:
     return ((blob - 0.5) / 0.5)[None]
 
 
-def _order(points: np.ndarray) -> np.ndarray:
+def order_corners(points: np.ndarray) -> np.ndarray:
     """Corners as tl, tr, br, bl."""
     by_x = points[np.argsort(points[:, 0])]
     left = by_x[:2][np.argsort(by_x[:2, 1])]
@@ -104,7 +104,7 @@ class TextDetector:
             distance = area * DET_UNCLIP / max(cv2.arcLength(contour, True), 1.0)
             (cx, cy), (w, h), angle = cv2.minAreaRect(contour)
             rect = ((cx, cy), (w + 2 * distance, h + 2 * distance), angle)
-            found.append(TextBox(quad=_order(cv2.boxPoints(rect)), score=score))
+            found.append(TextBox(quad=order_corners(cv2.boxPoints(rect)), score=score))
         return sorted(found, key=lambda b: b.score, reverse=True)
 
 

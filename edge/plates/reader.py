@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,6 +24,7 @@ from edge.plates.decode import Alphabet, decode
 from edge.plates.errors import InvalidPlate
 from edge.plates.grammar import is_plate
 from edge.plates.ocr import TextBox, TextDetector, TextRecogniser, crop_quad
+from edge.plates.platerec import PlateRecogniser
 from edge.plates.rectify import plate_quad, warp_plate
 from edge.plates.vote import FrameReading, PlateResult, vote
 
@@ -55,6 +57,14 @@ def _window(quad: np.ndarray, shape_hw: tuple[int, ...]) -> tuple[int, int, int,
 def _good(reading: FrameReading, confidence: float) -> bool:
     """A reading the grammar accepts whose weakest character reaches ``confidence``."""
     return reading.confidence >= confidence and is_plate(reading.text)
+
+
+class Recogniser(Protocol):
+    """What the reader needs of a recogniser: its CTC alphabet and probabilities."""
+
+    alphabet: list[str]
+
+    def probabilities(self, crop_bgr: np.ndarray) -> np.ndarray: ...
 
 
 class ReaderConfig(BaseModel):
@@ -92,6 +102,12 @@ class ReaderConfig(BaseModel):
         ge=0,
         le=1,
         description="One frame at or above this ends a pass without waiting for agreement.",
+    )
+
+    recognisers: Literal["both", "plate", "ppocr"] = Field(
+        default="both",
+        description="Which recognisers read each crop: this project's plate recogniser, "
+        "PP-OCRv4, or both (their readings are voted together).",
     )
 
     @model_validator(mode="after")
@@ -142,11 +158,16 @@ class PlateReader:
         config: ReaderConfig,
         detector: TextDetector | None = None,
         recogniser: TextRecogniser | None = None,
+        plate_recogniser: PlateRecogniser | None = None,
     ) -> None:
         self.config = config
         self._detector = detector or TextDetector(max_side=config.det_max_side)
-        self._recogniser = recogniser or TextRecogniser()
-        self._alphabet = Alphabet.of(self._recogniser.alphabet)
+        chosen: list[Recogniser] = []
+        if config.recognisers in ("both", "plate"):
+            chosen.append(plate_recogniser or PlateRecogniser())
+        if config.recognisers in ("both", "ppocr"):
+            chosen.append(recogniser or TextRecogniser())
+        self._recognisers = [(r, Alphabet.of(r.alphabet)) for r in chosen]
 
     def _roi(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         height, width = frame.shape[:2]
@@ -172,15 +193,19 @@ class PlateReader:
         outline = plate_quad(region, box.quad)
         readings: list[FrameReading] = []
         if outline is not None:
-            readings.append(self._read_crop(warp_plate(region, outline, aspect=PLATE_ASPECT)))
-            if _good(readings[0], self.config.agree_confidence):
+            readings.extend(self._read_crop(warp_plate(region, outline, aspect=PLATE_ASPECT)))
+            if all(_good(r, self.config.agree_confidence) for r in readings):
                 return readings
-        readings.append(self._read_crop(crop_quad(region, box.quad)))
+        readings.extend(self._read_crop(crop_quad(region, box.quad)))
         return readings
 
-    def _read_crop(self, crop: np.ndarray) -> FrameReading:
-        chars = tuple(decode(self._recogniser.probabilities(crop), self._alphabet))
-        return FrameReading(chars=chars, colour=crop_colour(crop))
+    def _read_crop(self, crop: np.ndarray) -> list[FrameReading]:
+        """One reading of ``crop`` per recogniser."""
+        colour = crop_colour(crop)
+        return [
+            FrameReading(chars=tuple(decode(r.probabilities(crop), alphabet)), colour=colour)
+            for r, alphabet in self._recognisers
+        ]
 
     def read_frame(self, frame_bgr: np.ndarray, *, near: np.ndarray | None = None) -> FrameResult:
         """Readings of the most plate-like text in the lane region of one frame.

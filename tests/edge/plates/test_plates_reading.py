@@ -194,3 +194,22 @@ def test_registry_matches_the_shipped_models(name: str, file: str, sha: str) -> 
 def test_roi_must_be_inside_the_frame() -> None:
     with pytest.raises(ValueError, match="roi_xyxy"):
         ReaderConfig(roi_xyxy=(0.5, 0.0, 0.4, 1.0))
+
+
+@pytest.mark.parametrize("recognisers", ["plate", "ppocr"])
+def test_each_recogniser_alone_reads_a_clear_pass(recognisers: str) -> None:
+    vehicle = next(p for p in make_passes(5, 12, n_frames=3) if not p.conditions)
+    config = ReaderConfig.model_validate({"roi_xyxy": LANE_ROI_XYXY, "recognisers": recognisers})
+    shared = reader()
+    alone = PlateReader(config=config, detector=shared._detector)
+    frame = alone.read_frame(vehicle.frames[-1])
+    # One reading per crop read: one recogniser, where "both" gives two.
+    assert 1 <= len(frame.readings) <= 2
+    assert len(shared.read_frame(vehicle.frames[-1]).readings) >= 2
+    result = alone.read_pass(vehicle.frames)
+    assert result.result is not None and result.result.plate.text == vehicle.plate.text
+
+
+def test_unknown_recogniser_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="'both', 'plate' or 'ppocr'"):
+        ReaderConfig.model_validate({"recognisers": "tesseract"})

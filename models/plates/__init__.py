@@ -1,0 +1,1 @@
+"""Plate recogniser recipe: synthetic crops (synth) and training (train)."""
