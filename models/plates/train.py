@@ -3,7 +3,7 @@
     pip install torch==2.13.0   # CPU; training only, the edge runs onnxruntime
     apt-get install fonts-noto-cjk fonts-wqy-zenhei fonts-droid-fallback \\
         fonts-arphic-ukai fonts-arphic-uming fonts-dejavu-core fonts-dejavu-extra fonts-liberation2
-    python -m models.plates.train [--samples 160000] [--epochs 12] [--cache DIR]
+    python -m models.plates.train [--samples 82000] [--epochs 5] [--cache DIR]
 
 Crops come from ``models.plates.synth`` with seeds of ``TRAIN_SEEDS`` only,
 in fonts other than the one the gate simulator (and so the benchmark)
@@ -229,8 +229,8 @@ def write_registry(samples: int, epochs: int, validation_exact: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=160_000)
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--samples", type=int, default=82_000)
+    parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=Path("build/plates"))
