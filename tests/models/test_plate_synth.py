@@ -5,18 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from edge.plates.grammar import parse
 from edge.plates.platerec import INPUT_HW
 from models.plates import synth
 from models.plates.synth import TRAIN_SEEDS, VALIDATION_SEED
 from simulators.gate.plates import FONT_PATH
-
-pytestmark = pytest.mark.skipif(
-    not any(Path(path).is_file() for path, _ in synth.CJK_FONTS),
-    reason="training fonts are installed only to retrain (models/plates/train.py)",
-)
 
 
 def test_no_training_font_is_the_benchmark_font() -> None:

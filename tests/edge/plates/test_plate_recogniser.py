@@ -14,7 +14,7 @@ from onnx import TensorProto, helper
 from edge.plates.decode import Alphabet, decode
 from edge.plates.errors import ModelError
 from edge.plates.grammar import PLATE_CHARS
-from edge.plates.models import load_entry, sha256_of
+from edge.plates.models import load_entry, sha256_of, verified_path
 from edge.plates.platerec import ALPHABET, INPUT_HW, PlateRecogniser, shipped_path, to_input
 from simulators.gate.plates import FONT_PATH, random_plate, render_plate
 
@@ -89,8 +89,6 @@ def test_a_tampered_file_is_refused(tmp_path: Path) -> None:
     path, sha256 = shipped_path()
     copy = tmp_path / path.name
     copy.write_bytes(path.read_bytes()[:-1] + b"\x00")
-    from edge.plates.models import verified_path
-
     with pytest.raises(ModelError, match="differs from registry"):
         verified_path(copy.name, sha256, tmp_path)
 
