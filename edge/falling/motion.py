@@ -6,6 +6,13 @@ window, and gives one blob per object instead of an old/new pair. The
 threshold follows the measured noise so night IR noise does not flood the
 mask; a frame where a large share of pixels changes at once (camera shake,
 IR switching, lights) is reported as a global change and re-seeds the model.
+
+When the noise is high (night IR gain), the grey view is smoothed with a
+3x3 Gaussian before anything else: that divides white noise by about 2.7
+while a blob of a few pixels keeps most of its contrast, so the threshold
+drops below the contrast of dark objects on a dark façade. The switch has
+hysteresis and re-seeds the background, which must be learnt in the same
+domain as the frames compared with it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 Grey = npt.NDArray[np.uint8]
 NOISE_EVERY_FRAMES = 12
+# Share of white noise left by the 3x3 Gaussian (weights 1-2-1 / 4 per axis).
+SMOOTH_NOISE_FACTOR = 0.375
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,8 @@ class MotionModel:
     lowest grey difference counted as motion; ``noise_k`` multiplies the
     measured noise level; blobs larger than ``max_area_px`` are dropped (laundry,
     lit windows, insects on the lens are large); at most ``max_blobs`` are kept.
+    Smoothing starts when the raw noise sigma passes ``smooth_on_sigma`` and
+    stops when it falls below ``smooth_off_sigma`` (None: never smooth).
     """
 
     def __init__(
@@ -73,6 +84,8 @@ class MotionModel:
         max_area_px: int = 300,
         max_blobs: int = 48,
         global_fraction: float = 0.04,
+        smooth_on_sigma: float | None = 6.0,
+        smooth_off_sigma: float = 4.0,
     ) -> None:
         self._alpha = alpha
         self._min_threshold = min_threshold
@@ -83,20 +96,36 @@ class MotionModel:
         self._background: npt.NDArray[np.float32] | None = None
         self._threshold = min_threshold
         self._frames = 0
+        self._smooth_on = smooth_on_sigma
+        self._smooth_off = smooth_off_sigma
+        self._smoothing = False
+        self._raw_sigma = 0.0
 
     @property
     def threshold(self) -> float:
         """Current grey-level threshold."""
         return self._threshold
 
+    @property
+    def smoothing(self) -> bool:
+        """Whether frames are smoothed before comparison (high noise)."""
+        return self._smoothing
+
     def update(self, grey: Grey) -> MotionResult:
         """Compare ``grey`` with the background, then learn it."""
+        if self._smoothing:
+            grey = u8(cv2.GaussianBlur(grey, (3, 3), 0))
         if self._background is None or self._background.shape != grey.shape:
             self._background = grey.astype(np.float32)
             return MotionResult(Blobs.empty(), 0.0, global_change=False)
         diff = u8(cv2.absdiff(grey, cv2.convertScaleAbs(self._background)))
         if self._frames % NOISE_EVERY_FRAMES == 0:
             self._refresh_threshold(diff)
+            if self._switch_smoothing():
+                # The next frame re-seeds the background in the new domain.
+                self._background = None
+                self._frames = 0
+                return MotionResult(Blobs.empty(), 0.0, global_change=False)
         self._frames += 1
         _, mask = cv2.threshold(diff, self._threshold, 255, cv2.THRESH_BINARY)
         changed = cv2.countNonZero(mask)
@@ -119,7 +148,17 @@ class MotionModel:
         # x1.48 turns it into a Gaussian sigma.
         sample = diff[::7, ::7]
         sigma = 1.48 * float(np.median(sample))
+        self._raw_sigma = sigma / SMOOTH_NOISE_FACTOR if self._smoothing else sigma
         self._threshold = max(self._min_threshold, self._noise_k * sigma)
+
+    def _switch_smoothing(self) -> bool:
+        if self._smooth_on is None:
+            return False
+        wanted = self._raw_sigma > (self._smooth_off if self._smoothing else self._smooth_on)
+        if wanted == self._smoothing:
+            return False
+        self._smoothing = wanted
+        return True
 
     def _blobs(self, mask: Grey) -> Blobs:
         # Only the box around the changed pixels is labelled, rounded out to

@@ -27,6 +27,7 @@ UNMATCHED_COST = 1e6
 YOUNG_TRACK_PENALTY_PX = 6.0
 FIT_MIN_POINTS = 5
 FIT_TAIL = 8
+FALLING_MIN_DROP_PX = 4.0
 
 
 @dataclass
@@ -110,13 +111,21 @@ def _fitted_predictions(tracks: list[Track], t: float) -> npt.NDArray[np.float64
     return np.column_stack([pred, step])
 
 
+def _falling(track: Track) -> bool:
+    return len(track.t) >= FIT_MIN_POINTS and track.y[-1] - track.y[0] >= FALLING_MIN_DROP_PX
+
+
 class Tracker:
     """Hungarian nearest-neighbour association with gating.
 
     ``gate_px`` is the base gate radius, widened by half the predicted step
     (``fitted_gate_px`` and a fifth of the step once a track has a fitted path);
-    ``max_misses`` frames without a blob end a track; at most ``max_tracks``
-    run at once; tracks longer than ``max_duration_s`` are ended.
+    ``max_misses`` frames without a blob end a track, except that a track
+    already falling on a fitted path (``FIT_MIN_POINTS`` points, going down)
+    coasts on its prediction for up to ``falling_misses``: an object crossing
+    façade of its own brightness vanishes for a few frames, storey after
+    storey. At most ``max_tracks`` run at once; tracks longer than
+    ``max_duration_s`` are ended.
     """
 
     def __init__(
@@ -126,6 +135,7 @@ class Tracker:
         fitted_gate_px: float = 5.0,
         first_gate_px: float = 14.0,
         max_misses: int = 2,
+        falling_misses: int = 5,
         max_tracks: int = 64,
         max_duration_s: float = 6.0,
     ) -> None:
@@ -133,6 +143,7 @@ class Tracker:
         self._fitted_gate = fitted_gate_px
         self._first_gate = first_gate_px
         self._max_misses = max_misses
+        self._falling_misses = max(falling_misses, max_misses)
         self._max_tracks = max_tracks
         self._max_duration = max_duration_s
         self._tracks: list[Track] = []
@@ -150,7 +161,8 @@ class Tracker:
         for index, track in enumerate(self._tracks):
             if index not in matched_tracks:
                 track.misses += 1
-            if track.misses > self._max_misses or track.duration_s > self._max_duration:
+            allowed = self._falling_misses if _falling(track) else self._max_misses
+            if track.misses > allowed or track.duration_s > self._max_duration:
                 ended.append(track)
             else:
                 still.append(track)

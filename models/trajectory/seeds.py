@@ -7,9 +7,9 @@ benchmark evaluates only on EVAL_* seeds, which nothing else ever renders.
 from __future__ import annotations
 
 TRAIN_FALL = range(100_000, 100_400)
-TRAIN_DISTRACTOR = range(200_000, 200_024)
+TRAIN_DISTRACTOR = range(200_000, 200_100)
 TUNE_FALL = range(300_000, 300_100)
-TUNE_DISTRACTOR = range(400_000, 400_010)
+TUNE_DISTRACTOR = range(400_000, 400_060)
 # Tests use 500_000-500_199 (tests/edge/falling), listed here so no range takes them.
 TEST = range(500_000, 500_200)
 EVAL_FALL = range(900_000, 900_300)

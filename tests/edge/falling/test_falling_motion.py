@@ -76,3 +76,60 @@ def test_vectorised_heights_match_the_calibration_row_by_row() -> None:
     ys = np.linspace(-50.0, 1100.0, 97)
     assert np.array_equal(heights_at(ys, cal), [cal.height_m_at(float(y)) for y in ys])
     assert np.array_equal(px_per_m(ys, cal), [cal.px_per_m_at(float(y)) for y in ys])
+
+
+def _night_hits(motion: MotionModel, rng: np.random.Generator, frames: int = 40) -> int:
+    """Frames (after warm-up) whose blobs include a dark 4x4 object on a dark, noisy wall."""
+    hits = 0
+    for k in range(frames):
+        frame = noisy(rng, 45, sigma=10.0)
+        if k >= 24:
+            x = 40 + 2 * (k - 24)
+            frame[60:64, x : x + 4] = 20
+            found = motion.update(frame).blobs.xy
+            hits += int(np.any(np.hypot(found[:, 0] - (x + 1.5), found[:, 1] - 61.5) < 3))
+        else:
+            motion.update(frame)
+    return hits
+
+
+def test_high_noise_switches_smoothing_on_and_finds_a_dark_object_it_hid() -> None:
+    plain = MotionModel(smooth_on_sigma=None)
+    smoothed = MotionModel(smooth_on_sigma=6.0)
+    assert _night_hits(plain, np.random.default_rng(5)) <= 2
+    assert _night_hits(smoothed, np.random.default_rng(5)) >= 12
+    assert smoothed.smoothing and not plain.smoothing
+    assert smoothed.threshold < plain.threshold / 2
+
+
+def test_smoothing_stays_off_by_day_and_switches_off_when_the_noise_drops() -> None:
+    rng = np.random.default_rng(6)
+    motion = MotionModel(smooth_on_sigma=6.0, smooth_off_sigma=4.0)
+    for _ in range(30):
+        motion.update(noisy(rng, 120, sigma=2.0))
+    assert not motion.smoothing
+    for _ in range(30):
+        motion.update(noisy(rng, 45, sigma=10.0))
+    assert motion.smoothing
+    for _ in range(40):
+        motion.update(noisy(rng, 120, sigma=2.0))
+    assert not motion.smoothing
+
+
+def test_a_falling_track_coasts_over_missed_frames_and_a_still_one_does_not() -> None:
+    tracker = Tracker(max_misses=2, falling_misses=5)
+    area = np.array([4.0, 4.0])
+
+    def fall_y(t: float) -> float:
+        return 20.0 + 40.0 * t + 150.0 * t * t
+
+    for k in range(8):
+        t = 0.04 * k
+        tracker.update(t, Blobs(xy=np.array([[50.0, fall_y(t)], [120.0, 30.0]]), area=area))
+    for k in range(8, 12):
+        ended = tracker.update(0.04 * k, Blobs.empty())
+        assert all(len(track.t) == 8 and track.x[0] == 120.0 for track in ended)
+    t = 0.04 * 12
+    assert tracker.update(t, Blobs(xy=np.array([[50.0, fall_y(t)]]), area=area[:1])) == []
+    (falling,) = tracker.active
+    assert len(falling.t) == 9 and falling.y[-1] == pytest.approx(fall_y(t))
