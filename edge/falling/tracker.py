@@ -161,8 +161,11 @@ class Tracker:
         for index, track in enumerate(self._tracks):
             if index not in matched_tracks:
                 track.misses += 1
-            allowed = self._falling_misses if _falling(track) else self._max_misses
-            if track.misses > allowed or track.duration_s > self._max_duration:
+            # Only a track past the usual misses is asked whether it is falling.
+            lost = track.misses > self._max_misses and (
+                track.misses > self._falling_misses or not _falling(track)
+            )
+            if lost or track.duration_s > self._max_duration:
                 ended.append(track)
             else:
                 still.append(track)

@@ -47,6 +47,7 @@ def test_recall_is_reported_overall_and_by_condition() -> None:
     report = score(results, "alarms")
     assert report["recall"] == pytest.approx(2 / 3, abs=1e-4)
     assert report["recall_by_condition"] == {"day": 1.0, "night": 0.5}
+    assert report["falls_by_condition"] == {"day": 1, "night": 2}
     assert report["false_alarms_per_hour"] == 2.0
     assert report["floor_exact"] == 0.5
     assert report["alarm_latency_p95_ms"] == pytest.approx(520.0)
