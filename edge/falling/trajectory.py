@@ -178,6 +178,9 @@ def features(points: TrackPoints, calibration: FacadeCalibration, fps: float) ->
     dh, dx = np.diff(h), np.diff(points.x)
     scale = px_per_m(points.y, calibration)
     steps = np.hypot(dx, np.diff(points.y))
+    # Steps per frame interval: a track that coasted over missed frames has
+    # long steps without any jump (association onto another blob) in it.
+    speeds = steps / np.maximum(np.diff(points.t) * fps, 1.0)
     displacement = math.hypot(points.x[-1] - points.x[0], points.y[-1] - points.y[0])
     area_m2 = points.area / scale**2
     values = [
@@ -199,7 +202,7 @@ def features(points: TrackPoints, calibration: FacadeCalibration, fps: float) ->
         float(np.std(points.area) / (np.mean(points.area) + 1e-6)),
         float(_inside(calibration.facade_polygon, float(points.x[0]), float(points.y[0]))),
         (v_end - v_start) / max(duration, 1e-3),
-        float(steps.max() / (np.median(steps) + 0.5)) if n > 1 else 0.0,
+        float(speeds.max() / (np.median(speeds) + 0.5)) if n > 1 else 0.0,
         float(h[0] / calibration.facade_top_m()),
     ]
     return np.array(values, dtype=np.float64)

@@ -16,7 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.falling.analysis import FrameAnalyser
-from edge.falling.trajectory import TrackPoints, features
+from edge.falling.calibration import FacadeCalibration
+from edge.falling.trajectory import N_FEATURES, TrackPoints, features
 from simulators.facade import FPS, Episode, make_episode
 
 logger = logging.getLogger(__name__)
@@ -65,34 +66,69 @@ def episode_tracks(
     return rows
 
 
-Rows = tuple[list[npt.NDArray[np.float64]], list[float], list[int]]
+# Per-point columns of the stored tracks, in order.
+POINT_COLUMNS = ("t", "x", "y", "area")
+Tracks = dict[str, npt.NDArray[np.float64]]
 
 
-def _rows(job: tuple[int, Literal["fall", "distractor"]]) -> Rows:
+def _rows(job: tuple[int, Literal["fall", "distractor"]]) -> list[tuple[TrackPoints, float]]:
     seed, kind = job
-    episode = make_episode(seed, kind)
-    xs, shares, seeds = [], [], []
-    for points, share in episode_tracks(seed, kind):
-        xs.append(features(points, episode.calibration, FPS))
-        shares.append(share)
-        seeds.append(seed)
-    return xs, shares, seeds
+    return episode_tracks(seed, kind)
 
 
 def build(
     fall_seeds: Iterable[int], distractor_seeds: Iterable[int], *, workers: int = 2
-) -> dict[str, npt.NDArray[np.float64]]:
-    """Features ``x``, share of points on the object ``share`` and ``seed`` of every track."""
+) -> Tracks:
+    """Every judgeable track of the episodes, as the front end saw them.
+
+    Keys: ``points`` [P, len(POINT_COLUMNS)] (all tracks' points, one after
+    the other), ``length`` [N] points per track, ``share`` [N] of points on
+    the object, ``seed`` [N] and ``fall`` [N] (1.0 for a fall episode).
+    Storing tracks rather than features lets a feature change be tried in
+    seconds; only a change to the front end needs the episodes rendered again.
+    """
     jobs: list[tuple[int, Literal["fall", "distractor"]]] = [(s, "fall") for s in fall_seeds]
     jobs += [(s, "distractor") for s in distractor_seeds]
-    xs: list[npt.NDArray[np.float64]] = []
-    shares: list[float] = []
-    seeds: list[int] = []
+    points: list[npt.NDArray[np.float64]] = []
+    rows: list[tuple[int, float, int, float]] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for done, (x, share, seed) in enumerate(pool.map(_rows, jobs, chunksize=4), start=1):
-            xs.extend(x)
-            shares.extend(share)
-            seeds.extend(seed)
+        for done, ((seed, kind), tracks) in enumerate(
+            zip(jobs, pool.map(_rows, jobs, chunksize=4), strict=True), start=1
+        ):
+            for track, share in tracks:
+                points.append(np.column_stack([getattr(track, c) for c in POINT_COLUMNS]))
+                rows.append((len(track.t), share, seed, float(kind == "fall")))
             if done % 50 == 0:
-                logger.info("episodes %s/%s, tracks %s", done, len(jobs), len(seeds))
-    return {"x": np.array(xs), "share": np.array(shares), "seed": np.array(seeds, dtype=float)}
+                logger.info("episodes %s/%s, tracks %s", done, len(jobs), len(rows))
+    table = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    return {
+        "points": np.concatenate(points) if points else np.zeros((0, len(POINT_COLUMNS))),
+        "length": table[:, 0],
+        "share": table[:, 1],
+        "seed": table[:, 2],
+        "fall": table[:, 3],
+    }
+
+
+def track_points(tracks: Tracks) -> list[TrackPoints]:
+    """The stored tracks as TrackPoints, in order."""
+    ends = np.cumsum(tracks["length"].astype(np.intp))
+    out = []
+    for start, end in zip(np.concatenate([[0], ends[:-1]]), ends, strict=True):
+        block = tracks["points"][start:end]
+        out.append(TrackPoints(**{c: block[:, i].copy() for i, c in enumerate(POINT_COLUMNS)}))
+    return out
+
+
+def feature_rows(tracks: Tracks) -> npt.NDArray[np.float64]:
+    """Features [N, N_FEATURES] of the stored tracks under each episode's calibration."""
+    calibrations: dict[tuple[int, bool], FacadeCalibration] = {}
+    rows = []
+    for points, seed, fall in zip(
+        track_points(tracks), tracks["seed"].astype(int), tracks["fall"] > 0.5, strict=True
+    ):
+        key = (int(seed), bool(fall))
+        if key not in calibrations:
+            calibrations[key] = make_episode(key[0], "fall" if fall else "distractor").calibration
+        rows.append(features(points, calibrations[key], FPS))
+    return np.array(rows, dtype=np.float64).reshape(-1, N_FEATURES)

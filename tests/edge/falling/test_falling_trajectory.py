@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from falling_factories import FPS, STOREY_M, fall_track, kinematic_track, make_calibration
 
-from edge.falling.trajectory import FEATURE_NAMES, PhysicsRule, estimate_release, features
+from edge.falling.trajectory import (
+    FEATURE_NAMES,
+    PhysicsRule,
+    TrackPoints,
+    estimate_release,
+    features,
+)
 from simulators.facade.distractors import DISTRACTOR_KINDS
 
 
@@ -74,3 +80,21 @@ def test_physics_rule_rejects_distractor_tracks(kind: str) -> None:
     cal = make_calibration()
     points = kinematic_track(kind, cal)
     assert not PhysicsRule().accepts(features(points, cal, FPS), len(points.t))
+
+
+def test_missed_frames_are_not_a_jump_but_a_hop_onto_another_blob_is() -> None:
+    cal = make_calibration()
+    full = fall_track(cal, release_height_m=30.0, duration_s=1.2)
+    keep = np.ones(len(full.t), dtype=bool)
+    keep[10:14] = False  # four frames lost mid-fall (coasting)
+    gappy = TrackPoints(t=full.t[keep], x=full.x[keep], y=full.y[keep], area=full.area[keep])
+    hopped = TrackPoints(
+        t=full.t, x=full.x + np.where(full.t > full.t[20], 25.0, 0.0), y=full.y, area=full.area
+    )
+    jump = FEATURE_NAMES.index("max_jump_ratio")
+
+    def ratio(points: TrackPoints) -> float:
+        return float(features(points, cal, FPS)[jump])
+
+    assert ratio(gappy) < 1.1 * ratio(full)
+    assert ratio(hopped) > 2 * ratio(full)
