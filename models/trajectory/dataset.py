@@ -7,6 +7,7 @@ most of its points lie on the thrown object's true image path.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Literal
@@ -91,7 +92,11 @@ def build(
     jobs += [(s, "distractor") for s in distractor_seeds]
     points: list[npt.NDArray[np.float64]] = []
     rows: list[tuple[int, float, int, float]] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Workers are spawned, not forked: a fork of a process that has already
+    # run OpenCV (the recipe computes features between builds) can inherit a
+    # held lock and hang.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for done, ((seed, kind), tracks) in enumerate(
             zip(jobs, pool.map(_rows, jobs, chunksize=4), strict=True), start=1
         ):
