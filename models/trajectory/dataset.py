@@ -85,8 +85,9 @@ def build(
     Keys: ``points`` [P, len(POINT_COLUMNS)] (all tracks' points, one after
     the other), ``length`` [N] points per track, ``share`` [N] of points on
     the object, ``seed`` [N] and ``fall`` [N] (1.0 for a fall episode).
-    Storing tracks rather than features lets a feature change be tried in
-    seconds; only a change to the front end needs the episodes rendered again.
+    Storing tracks rather than features lets a feature change be tried
+    without rendering; only a change to the simulator or the front end needs
+    the episodes rendered again.
     """
     jobs: list[tuple[int, Literal["fall", "distractor"]]] = [(s, "fall") for s in fall_seeds]
     jobs += [(s, "distractor") for s in distractor_seeds]

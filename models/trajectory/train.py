@@ -5,8 +5,9 @@
 Renders the TRAIN_* episodes, runs the edge front end on them (the tracks
 are cached in ``--cache``; features are computed from them on every run),
 trains the numpy MLP, picks the alarm threshold on the TUNE_* episodes
-(never on the evaluation seeds), writes ``trajectory_classifier.onnx`` beside this file
-and the registry entry ``models/registry/trajectory_classifier.yaml``.
+(never on the evaluation seeds), writes ``trajectory_classifier.onnx``
+beside this file and the registry entry
+``models/registry/trajectory_classifier.yaml``.
 """
 
 from __future__ import annotations
