@@ -8,7 +8,6 @@ graph, so the edge feeds raw features.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
+from edge.digest import sha256_of
 from edge.falling.errors import ModelLoadError
 from edge.falling.trajectory import N_FEATURES
 
@@ -23,11 +23,6 @@ logger = logging.getLogger(__name__)
 
 INPUT_NAME = "features"
 OUTPUT_NAME = "probability"
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class TrajectoryClassifier:

@@ -8,7 +8,6 @@ between its capabilities.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 from pathlib import Path
@@ -18,6 +17,7 @@ import onnxruntime as ort
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge.digest import sha256_of
 from edge.plates.errors import ModelError
 
 logger = logging.getLogger(__name__)
@@ -60,15 +60,6 @@ def package_model_dir() -> Path:
     if spec is None or spec.origin is None:
         raise ModelError(path="rapidocr_onnxruntime", problem="package is not installed")
     return Path(spec.origin).parent / "models"
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verified_path(file: str, sha256: str, directory: Path | None = None) -> Path:

@@ -25,7 +25,7 @@ import torch
 import yaml
 from torch import nn
 
-from edge.plates.models import sha256_of
+from edge.digest import sha256_of
 from edge.plates.platerec import ALPHABET, INPUT_HW
 from models.plates import synth
 from models.plates.synth import TRAIN_SEEDS, VALIDATION_SEED

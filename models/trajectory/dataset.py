@@ -72,11 +72,6 @@ POINT_COLUMNS = ("t", "x", "y", "area")
 Tracks = dict[str, npt.NDArray[np.float64]]
 
 
-def _rows(job: tuple[int, Literal["fall", "distractor"]]) -> list[tuple[TrackPoints, float]]:
-    seed, kind = job
-    return episode_tracks(seed, kind)
-
-
 def build(
     fall_seeds: Iterable[int], distractor_seeds: Iterable[int], *, workers: int = 2
 ) -> Tracks:
@@ -99,7 +94,8 @@ def build(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for done, ((seed, kind), tracks) in enumerate(
-            zip(jobs, pool.map(_rows, jobs, chunksize=4), strict=True), start=1
+            zip(jobs, pool.map(episode_tracks, *zip(*jobs, strict=True), chunksize=4), strict=True),
+            start=1,
         ):
             for track, share in tracks:
                 points.append(np.column_stack([getattr(track, c) for c in POINT_COLUMNS]))

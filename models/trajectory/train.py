@@ -13,7 +13,6 @@ beside this file and the registry entry
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from edge.digest import sha256_of
 from edge.falling.trajectory import FEATURE_NAMES, is_candidate
 from models.trajectory import dataset, seeds
 from models.trajectory.mlp import Mlp
@@ -107,7 +107,7 @@ def write_registry(threshold: float, n_train: int) -> None:
     entry = {
         "task": "falling_object_trajectory_classification",
         "file": "models/trajectory/trajectory_classifier.onnx",
-        "sha256": hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest(),
+        "sha256": sha256_of(MODEL_PATH),
         "input": {
             "name": "features",
             "shape": ["N", len(FEATURE_NAMES)],

@@ -11,7 +11,8 @@ import yaml
 from falling_factories import FPS, fall_track, kinematic_track, make_calibration
 from onnx import numpy_helper
 
-from edge.falling.classifier import TrajectoryClassifier, sha256_of
+from edge.digest import sha256_of
+from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.errors import ModelLoadError
 from edge.falling.trajectory import N_FEATURES, features
 from models.trajectory.mlp import Mlp

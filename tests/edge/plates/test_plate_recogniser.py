@@ -11,10 +11,11 @@ import pytest
 import yaml
 from onnx import TensorProto, helper
 
+from edge.digest import sha256_of
 from edge.plates.decode import Alphabet, decode
 from edge.plates.errors import ModelError
 from edge.plates.grammar import PLATE_CHARS
-from edge.plates.models import load_entry, sha256_of, verified_path
+from edge.plates.models import load_entry, verified_path
 from edge.plates.platerec import ALPHABET, INPUT_HW, PlateRecogniser, shipped_path, to_input
 from simulators.gate.plates import FONT_PATH, random_plate, render_plate
 

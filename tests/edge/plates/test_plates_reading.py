@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
+from edge.digest import sha256_of
 from edge.plates.colour import crop_colour, plate_colour
 from edge.plates.decode import CharReading
 from edge.plates.errors import InvalidPlate
@@ -20,7 +21,6 @@ from edge.plates.models import (
     REC_SHA256,
     load_entry,
     package_model_dir,
-    sha256_of,
 )
 from edge.plates.ocr import TextDetector, TextRecogniser
 from edge.plates.reader import PlateReader, ReaderConfig
