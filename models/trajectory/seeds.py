@@ -10,12 +10,23 @@ TRAIN_FALL = range(100_000, 100_400)
 TRAIN_DISTRACTOR = range(200_000, 200_100)
 TUNE_FALL = range(300_000, 300_100)
 TUNE_DISTRACTOR = range(400_000, 400_060)
+# Diagnosing front-end changes, e.g. 240 falls forced to night (make_episode(condition=...)).
+DEV = range(310_000, 310_400)
 # Tests use 500_000-500_199 (tests/edge/falling), listed here so no range takes them.
 TEST = range(500_000, 500_200)
 EVAL_FALL = range(900_000, 900_300)
 EVAL_DISTRACTOR = range(950_000, 950_030)
 
-ALL = (TRAIN_FALL, TRAIN_DISTRACTOR, TUNE_FALL, TUNE_DISTRACTOR, TEST, EVAL_FALL, EVAL_DISTRACTOR)
+ALL = (
+    TRAIN_FALL,
+    TRAIN_DISTRACTOR,
+    TUNE_FALL,
+    TUNE_DISTRACTOR,
+    DEV,
+    TEST,
+    EVAL_FALL,
+    EVAL_DISTRACTOR,
+)
 
 
 def assert_disjoint() -> None:
