@@ -58,3 +58,16 @@ def test_tuning_seeds_never_touch_the_evaluation_seeds() -> None:
     assert (tune_fall, tune_quiet) == (seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR)
     evaluated = set(seeds.EVAL_FALL) | set(seeds.EVAL_DISTRACTOR)
     assert evaluated.isdisjoint(tune_fall) and evaluated.isdisjoint(tune_quiet)
+
+
+def test_falls_without_distractor_footage_have_no_false_alarm_rate() -> None:
+    report = score([fall("night", caught=True), fall("day", caught=False)], "alarms")
+    assert report["recall"] == 0.5
+    assert report["false_alarms_per_hour"] is None
+
+
+def test_development_seeds_are_falls_apart_from_every_other_set() -> None:
+    dev_fall, dev_quiet = SEED_SETS["dev"]
+    assert dev_fall == seeds.DEV and len(dev_quiet) == 0
+    others = [r for r in seeds.ALL if r is not seeds.DEV]
+    assert all(set(dev_fall).isdisjoint(r) for r in others)
