@@ -34,7 +34,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Literal
+from typing import Any
 
 import cv2
 import numpy as np
@@ -46,8 +46,7 @@ from edge.falling.trajectory import TrackPoints, estimate_release
 from models.trajectory import seeds
 from models.trajectory.dataset import is_on_object
 from models.trajectory.registry import shipped_classifier
-from simulators.facade import CONDITIONS, FPS, make_episode
-from simulators.facade.episode import Condition
+from simulators.facade import CONDITIONS, FPS, Condition, EpisodeKind, make_episode
 from simulators.facade.sink import MemorySink
 
 logger = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ GOALS = {
 }
 
 
-Job = tuple[int, Literal["fall", "distractor"], Condition | None]
+Job = tuple[int, EpisodeKind, Condition | None]
 
 
 def run_episode(job: Job) -> dict[str, Any]:

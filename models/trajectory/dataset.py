@@ -10,7 +10,6 @@ import logging
 import multiprocessing
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Literal
 
 import cv2
 import numpy as np
@@ -19,7 +18,7 @@ import numpy.typing as npt
 from edge.falling.analysis import FrameAnalyser
 from edge.falling.calibration import FacadeCalibration
 from edge.falling.trajectory import N_FEATURES, TrackPoints, features
-from simulators.facade import FPS, Episode, make_episode
+from simulators.facade import FPS, Episode, EpisodeKind, make_episode
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +45,7 @@ def is_on_object(points: TrackPoints, episode: Episode) -> bool:
     return share_on_object(points, episode) >= MATCH_SHARE
 
 
-def episode_tracks(
-    seed: int, kind: Literal["fall", "distractor"]
-) -> list[tuple[TrackPoints, float]]:
+def episode_tracks(seed: int, kind: EpisodeKind) -> list[tuple[TrackPoints, float]]:
     """Every judgeable track of one episode with its share of points on the object."""
     cv2.setNumThreads(1)
     episode = make_episode(seed, kind)
@@ -70,6 +67,8 @@ def episode_tracks(
 # Per-point columns of the stored tracks, in order.
 POINT_COLUMNS = ("t", "x", "y", "area")
 Tracks = dict[str, npt.NDArray[np.float64]]
+# The arrays of a Tracks store (see build).
+TRACK_KEYS = frozenset({"points", "length", "share", "seed", "fall"})
 
 
 def build(
@@ -84,7 +83,7 @@ def build(
     without rendering; only a change to the simulator or the front end needs
     the episodes rendered again.
     """
-    jobs: list[tuple[int, Literal["fall", "distractor"]]] = [(s, "fall") for s in fall_seeds]
+    jobs: list[tuple[int, EpisodeKind]] = [(s, "fall") for s in fall_seeds]
     jobs += [(s, "distractor") for s in distractor_seeds]
     points: list[npt.NDArray[np.float64]] = []
     rows: list[tuple[int, float, int, float]] = []

@@ -32,7 +32,6 @@ HERE = Path(__file__).resolve().parent
 MODEL_PATH = HERE / "trajectory_classifier.onnx"
 TRAIN_SEED = 20_261_123
 THRESHOLDS = np.round(np.arange(0.5, 0.996, 0.005), 3)
-TRACK_KEYS = {"points", "length", "share", "seed", "fall"}
 
 
 def _load_or_build(
@@ -46,7 +45,7 @@ def _load_or_build(
     path = cache / f"{name}.npz"
     if path.exists():
         with np.load(path) as stored:
-            if set(stored.files) == TRACK_KEYS:
+            if set(stored.files) == dataset.TRACK_KEYS:
                 return {key: stored[key] for key in stored.files}
         logger.info("%s holds an older format; building it again", path)
     data = dataset.build(fall, distractor, workers=workers)

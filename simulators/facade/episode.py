@@ -29,6 +29,8 @@ from simulators.facade.scene import (
 )
 
 Condition = Literal["day", "night", "rain", "backlight", "snow"]
+# A fall episode has one thrown object; a distractor episode has none.
+EpisodeKind = Literal["fall", "distractor"]
 CONDITIONS: tuple[Condition, ...] = ("day", "night", "rain", "backlight", "snow")
 FPS = 25.0
 NOISE_BANK = 6
@@ -51,7 +53,7 @@ class Episode:
     """A renderable episode; iterate :meth:`frames` for (t, BGR frame)."""
 
     seed: int
-    kind: Literal["fall", "distractor"]
+    kind: EpisodeKind
     condition: Condition
     duration_s: float
     building: Building
@@ -141,7 +143,7 @@ class Episode:
 
 def make_episode(
     seed: int,
-    kind: Literal["fall", "distractor"],
+    kind: EpisodeKind,
     *,
     size_wh: tuple[int, int] = (960, 540),
     duration_s: float | None = None,

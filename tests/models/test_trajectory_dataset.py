@@ -35,6 +35,6 @@ def test_stored_tracks_give_the_features_of_the_front_end(tmp_path: Path) -> Non
 def test_a_cache_in_the_old_feature_format_is_built_again(tmp_path: Path) -> None:
     np.savez(tmp_path / "t.npz", x=np.zeros((2, 3)), share=np.zeros(2), seed=np.zeros(2))
     data = train._load_or_build(tmp_path, "t", ONE_FALL, range(0), 1)
-    assert set(data) == train.TRACK_KEYS
-    assert set(np.load(tmp_path / "t.npz").files) == train.TRACK_KEYS
+    assert set(data) == dataset.TRACK_KEYS
+    assert set(np.load(tmp_path / "t.npz").files) == dataset.TRACK_KEYS
     assert int(data["length"].sum()) == len(data["points"]) > 0
