@@ -10,6 +10,9 @@ TRAIN_FALL = range(100_000, 100_400)
 TRAIN_DISTRACTOR = range(200_000, 200_100)
 TUNE_FALL = range(300_000, 300_100)
 TUNE_DISTRACTOR = range(400_000, 400_060)
+# Two more hours of distractor footage, rendered once to check the shipped
+# threshold's false-alarm rate on more than the hour it was picked on.
+CHECK_DISTRACTOR = range(400_060, 400_180)
 # Diagnosing front-end changes, e.g. 240 falls forced to night (make_episode(condition=...)).
 DEV = range(310_000, 310_400)
 # Tests use 500_000-500_199 (tests/edge/falling), listed here so no range takes them.
@@ -22,6 +25,7 @@ ALL = (
     TRAIN_DISTRACTOR,
     TUNE_FALL,
     TUNE_DISTRACTOR,
+    CHECK_DISTRACTOR,
     DEV,
     TEST,
     EVAL_FALL,
