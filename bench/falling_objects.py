@@ -4,6 +4,7 @@
     python -m bench.falling_objects --json --cost-only [--cost-repeats 5]
     python -m bench.falling_objects --json --seeds tune
     python -m bench.falling_objects --json --seeds dev --fall 240 --condition night
+    python -m bench.falling_objects --json --seeds check
 
 Data are simulated (simulators/facade). Evaluation seeds (EVAL_*) are used
 by nothing else: not by training, not by threshold tuning. ``--seeds tune``
@@ -11,7 +12,10 @@ runs the same scoring on the TUNE_* seeds, for tuning without looking at the
 evaluation episodes; its figures are not the benchmark's. ``--seeds dev``
 runs fall episodes of the development seeds (no distractor footage, so no
 false-alarm rate), optionally all in one ``--condition``, to judge a
-front-end change on more falls than the tuning set holds. Detection is
+front-end change on more falls than the tuning set holds. ``--seeds check``
+runs two hours of distractor footage no threshold was picked on (no falls,
+so no recall), to check the false-alarm rate on more than the benchmark's
+30 minutes. Detection is
 scored on episodes rendered at the analysis resolution (960x540); the
 per-frame cost is measured separately on 1920x1080 frames on one core.
 
@@ -57,6 +61,7 @@ SEED_SETS = {
     "eval": (seeds.EVAL_FALL, seeds.EVAL_DISTRACTOR),
     "tune": (seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR),
     "dev": (seeds.DEV, range(0)),
+    "check": (range(0), seeds.CHECK_DISTRACTOR),
 }
 GOALS = {
     "recall": 0.97,
@@ -160,14 +165,18 @@ def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     for r in falls:
         by_condition.setdefault(r["condition"], []).append(any(a["on_object"] for a in r[key]))
     out: dict[str, Any] = {
-        "recall": round(detected / max(len(falls), 1), 4),
+        "recall": round(detected / len(falls), 4) if falls else None,
         "recall_by_condition": {
             name: round(float(np.mean(caught)), 3) for name, caught in sorted(by_condition.items())
         },
         "falls_by_condition": {name: len(caught) for name, caught in sorted(by_condition.items())},
         "false_alarms_per_hour": round(false_alarms / hours, 3) if hours else None,
-        "floor_exact": round(float(np.mean(np.array(floors) == 0)) if floors else 0.0, 4),
-        "floor_within_1": round(float(np.mean(np.abs(floors) <= 1)) if floors else 0.0, 4),
+        "floor_exact": round(float(np.mean(np.array(floors) == 0)) if floors else 0.0, 4)
+        if falls
+        else None,
+        "floor_within_1": round(float(np.mean(np.abs(floors) <= 1)) if floors else 0.0, 4)
+        if falls
+        else None,
         "stray_alarms_in_fall_episodes": stray,
     }
     if latency:

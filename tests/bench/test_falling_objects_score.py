@@ -71,3 +71,12 @@ def test_development_seeds_are_falls_apart_from_every_other_set() -> None:
     assert dev_fall == seeds.DEV and len(dev_quiet) == 0
     assert seeds.DEV in seeds.ALL
     seeds.assert_disjoint()
+
+
+def test_distractor_footage_alone_has_a_false_alarm_rate_and_no_recall() -> None:
+    check_fall, check_quiet = SEED_SETS["check"]
+    assert len(check_fall) == 0 and check_quiet == seeds.CHECK_DISTRACTOR
+    assert seeds.CHECK_DISTRACTOR in seeds.ALL
+    report = score([quiet(alarms=1), quiet(alarms=0)], "alarms")
+    assert report["recall"] is None and report["floor_exact"] is None
+    assert report["false_alarms_per_hour"] == 1.0
