@@ -15,9 +15,9 @@ false-alarm rate), optionally all in one ``--condition``, to judge a
 front-end change on more falls than the tuning set holds. ``--seeds check``
 runs two hours of distractor footage no threshold was picked on (no falls,
 so no recall), to check the false-alarm rate on more than the benchmark's
-30 minutes. Detection is
-scored on episodes rendered at the analysis resolution (960x540); the
-per-frame cost is measured separately on 1920x1080 frames on one core.
+30 minutes. Detection is scored on episodes rendered at the analysis
+resolution (960x540); the per-frame cost is measured separately on
+1920x1080 frames on one core.
 
 Metrics: recall (fall episodes with an alarm on the true object);
 false_alarms_per_hour (alarms in distractor-only footage); floor_exact and
@@ -144,6 +144,16 @@ def _alarm(
     }
 
 
+def _ratio(count: float, over: float, places: int) -> float | None:
+    """``count / over`` rounded, or None when there is nothing to divide by.
+
+    A set without falls has no recall, one without distractor footage no
+    false-alarm rate, and without a detected fall there is no floor figure:
+    reporting 0.0 would read as a measured failure.
+    """
+    return round(count / over, places) if over else None
+
+
 def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     """Detection figures of one detector (``alarms`` or ``baseline``)."""
     falls = [r for r in results if r["kind"] == "fall"]
@@ -165,18 +175,14 @@ def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     for r in falls:
         by_condition.setdefault(r["condition"], []).append(any(a["on_object"] for a in r[key]))
     out: dict[str, Any] = {
-        "recall": round(detected / len(falls), 4) if falls else None,
+        "recall": _ratio(detected, len(falls), 4),
         "recall_by_condition": {
             name: round(float(np.mean(caught)), 3) for name, caught in sorted(by_condition.items())
         },
         "falls_by_condition": {name: len(caught) for name, caught in sorted(by_condition.items())},
-        "false_alarms_per_hour": round(false_alarms / hours, 3) if hours else None,
-        "floor_exact": round(float(np.mean(np.array(floors) == 0)) if floors else 0.0, 4)
-        if falls
-        else None,
-        "floor_within_1": round(float(np.mean(np.abs(floors) <= 1)) if floors else 0.0, 4)
-        if falls
-        else None,
+        "false_alarms_per_hour": _ratio(false_alarms, hours, 3),
+        "floor_exact": _ratio(sum(e == 0 for e in floors), len(floors), 4),
+        "floor_within_1": _ratio(sum(abs(e) <= 1 for e in floors), len(floors), 4),
         "stray_alarms_in_fall_episodes": stray,
     }
     if latency:

@@ -66,6 +66,13 @@ def test_falls_without_distractor_footage_have_no_false_alarm_rate() -> None:
     assert report["false_alarms_per_hour"] is None
 
 
+def test_no_floor_figure_without_a_detected_fall() -> None:
+    report = score([fall("night", caught=False), quiet(alarms=0)], "alarms")
+    assert report["recall"] == 0.0
+    assert report["floor_exact"] is None and report["floor_within_1"] is None
+    assert report["false_alarms_per_hour"] == 0.0
+
+
 def test_development_seeds_are_falls_apart_from_every_other_set() -> None:
     dev_fall, dev_quiet = SEED_SETS["dev"]
     assert dev_fall == seeds.DEV and len(dev_quiet) == 0
