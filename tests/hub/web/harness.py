@@ -50,7 +50,8 @@ def serve(app: FastAPI, *, startup_timeout_s: float = 20) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", ws="websockets")
+    # The WebSocket protocol is left to uvicorn, as the hub and the demo leave it.
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="hub", daemon=True
