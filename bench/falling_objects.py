@@ -159,8 +159,10 @@ def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     falls = [r for r in results if r["kind"] == "fall"]
     quiet = [r for r in results if r["kind"] == "distractor"]
     detected, floors, latency, latency_wall = 0, [], [], []
+    by_condition: dict[str, list[bool]] = {}
     for r in falls:
         hits = [a for a in r[key] if a["on_object"]]
+        by_condition.setdefault(r["condition"], []).append(bool(hits))
         if hits:
             detected += 1
             floors.append(hits[0]["floor"] - r["truth"]["floor"])
@@ -171,15 +173,11 @@ def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     hours = sum(r["duration_s"] for r in quiet) / 3600
     false_alarms = sum(len(r[key]) for r in quiet)
     stray = sum(1 for r in falls for a in r[key] if not a["on_object"])
-    by_condition: dict[str, list[bool]] = {}
-    for r in falls:
-        by_condition.setdefault(r["condition"], []).append(any(a["on_object"] for a in r[key]))
+    conditions = sorted(by_condition.items())
     out: dict[str, Any] = {
         "recall": _ratio(detected, len(falls), 4),
-        "recall_by_condition": {
-            name: round(float(np.mean(caught)), 3) for name, caught in sorted(by_condition.items())
-        },
-        "falls_by_condition": {name: len(caught) for name, caught in sorted(by_condition.items())},
+        "recall_by_condition": {name: _ratio(sum(c), len(c), 3) for name, c in conditions},
+        "falls_by_condition": {name: len(c) for name, c in conditions},
         "false_alarms_per_hour": _ratio(false_alarms, hours, 3),
         "floor_exact": _ratio(sum(e == 0 for e in floors), len(floors), 4),
         "floor_within_1": _ratio(sum(abs(e) <= 1 for e in floors), len(floors), 4),
