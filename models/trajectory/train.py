@@ -34,7 +34,7 @@ TRAIN_SEED = 20_261_123
 THRESHOLDS = np.round(np.arange(0.5, 0.996, 0.005), 3)
 
 
-def _load_or_build(
+def load_or_build(
     cache: Path, name: str, fall: range, distractor: range, workers: int
 ) -> dataset.Tracks:
     """The front end's tracks of these episodes, from ``cache`` when it holds them.
@@ -155,11 +155,11 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     seeds.assert_disjoint()
-    training = _load_or_build(
+    training = load_or_build(
         args.cache, "train", seeds.TRAIN_FALL, seeds.TRAIN_DISTRACTOR, args.workers
     )
     x, y = labelled(dataset.feature_rows(training), training["share"])
-    tune = _load_or_build(args.cache, "tune", seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR, args.workers)
+    tune = load_or_build(args.cache, "tune", seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR, args.workers)
     tune_x = dataset.feature_rows(tune)
     candidate = np.array([is_candidate(row) for row in tune_x], dtype=bool)
     logger.info("train tracks %s (%s positive)", len(y), int(y.sum()))

@@ -18,7 +18,7 @@ ONE_FALL = range(FALL_SEED, FALL_SEED + 1)
 def test_stored_tracks_give_the_features_of_the_front_end(tmp_path: Path) -> None:
     calibration = make_episode(FALL_SEED, "fall").calibration
     direct = dataset.episode_tracks(FALL_SEED, "fall")
-    stored = train._load_or_build(tmp_path, "t", ONE_FALL, range(0), 1)
+    stored = train.load_or_build(tmp_path, "t", ONE_FALL, range(0), 1)
     assert len(direct) == len(stored["length"]) > 0
     assert stored["seed"].tolist() == [FALL_SEED] * len(direct)
     assert stored["fall"].tolist() == [1.0] * len(direct)
@@ -28,13 +28,13 @@ def test_stored_tracks_give_the_features_of_the_front_end(tmp_path: Path) -> Non
     assert rows.shape == (len(direct), N_FEATURES)
     assert np.array_equal(rows, [features(points, calibration, FPS) for points, _ in direct])
     # A second call reads the cache instead of rendering (no seeds asked for).
-    again = train._load_or_build(tmp_path, "t", range(0), range(0), 1)
+    again = train.load_or_build(tmp_path, "t", range(0), range(0), 1)
     assert np.array_equal(again["points"], stored["points"])
 
 
 def test_a_cache_in_the_old_feature_format_is_built_again(tmp_path: Path) -> None:
     np.savez(tmp_path / "t.npz", x=np.zeros((2, 3)), share=np.zeros(2), seed=np.zeros(2))
-    data = train._load_or_build(tmp_path, "t", ONE_FALL, range(0), 1)
+    data = train.load_or_build(tmp_path, "t", ONE_FALL, range(0), 1)
     assert set(data) == dataset.TRACK_KEYS
     assert set(np.load(tmp_path / "t.npz").files) == dataset.TRACK_KEYS
     assert int(data["length"].sum()) == len(data["points"]) > 0

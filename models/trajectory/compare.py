@@ -1,0 +1,138 @@
+"""Compare trajectory classifiers at equal false tracks over three hours of footage.
+
+    python -m models.trajectory.compare MODEL.onnx [MODEL.onnx ...] [--cache DIR] [--k 0 1 3 6]
+
+The recipe sets its threshold for no false track in the tuning hour, so one
+unlucky track can decide between two classifiers. This sets each model
+instead at the threshold that lets at most k false tracks through the tuning
+hour and the two check hours together (k = 1 is about 0.33 an hour) and
+counts, at that threshold, the development and tuning falls caught (recipe
+count: a candidate track with most of its points on the object). Because it
+looks at the check hours, it is a way to compare, not a way to pick a
+threshold; the evaluation seeds are never rendered.
+
+``--cache`` holds the front end's tracks (``tune``, ``check``, ``dev``); the
+recipe's cache can be shared, and a front-end change needs its own.
+Missing stores are rendered (about 15 minutes on two cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.falling.classifier import TrajectoryClassifier
+from edge.falling.trajectory import is_candidate
+from models.trajectory import dataset, seeds
+from models.trajectory.train import load_or_build
+from simulators.facade import make_episode
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def threshold_for(false_scores: FloatArray, k: int) -> float:
+    """The lowest threshold at which at most ``k`` of ``false_scores`` reach it."""
+    if k < 0:
+        raise ValueError(f"k must be at least 0, got {k}")
+    ranked = np.sort(np.asarray(false_scores, dtype=np.float64))[::-1]
+    if k >= len(ranked):
+        return 0.0
+    # Just above the (k+1)-th highest; ties with it are all left out.
+    return float(np.nextafter(ranked[k], np.inf))
+
+
+def falls_caught(
+    probability: FloatArray, share: FloatArray, seed: FloatArray, threshold: float
+) -> int:
+    """Episodes with a track mostly on the object that scores at least ``threshold``."""
+    hit = (share >= dataset.MATCH_SHARE) & (probability >= threshold)
+    return len(set(seed[hit].astype(int).tolist()))
+
+
+def _scores(model: TrajectoryClassifier, tracks: dataset.Tracks) -> FloatArray:
+    # Tracks that are not candidates are never judged: NaN, which reaches no threshold.
+    rows = dataset.feature_rows(tracks)
+    candidate = np.array([is_candidate(row) for row in rows], dtype=bool)
+    scores = np.full(len(rows), np.nan)
+    if candidate.any():
+        scores[candidate] = model.predict(rows[candidate]).astype(np.float64)
+    return scores
+
+
+def compare(
+    model: TrajectoryClassifier,
+    label: str,
+    stores: dict[str, dataset.Tracks],
+    ks: list[int],
+    hours: float,
+) -> dict[str, object]:
+    """One model's row: threshold, development and tuning falls caught at each k."""
+    scores = {name: _scores(model, tracks) for name, tracks in stores.items()}
+    false = np.concatenate(
+        [scores[n][(stores[n]["share"] == 0.0) & ~np.isnan(scores[n])] for n in ("tune", "check")]
+    )
+    tune, dev = stores["tune"], stores["dev"]
+    tune_falls = len(set(tune["seed"][tune["fall"] > 0.5].astype(int).tolist()))
+    rows = []
+    for k in ks:
+        threshold = threshold_for(false, k)
+        rows.append(
+            {
+                "k": k,
+                "false_per_hour": round(k / hours, 3),
+                "threshold": round(threshold, 5),
+                "dev_falls": falls_caught(scores["dev"], dev["share"], dev["seed"], threshold),
+                "tune_falls": falls_caught(scores["tune"], tune["share"], tune["seed"], threshold),
+            }
+        )
+    return {
+        "model": label,
+        "distractor_hours": round(hours, 3),
+        "false_candidate_tracks": len(false),
+        "dev_episodes": len(seeds.DEV),
+        "tune_falls_with_tracks": tune_falls,
+        "rows": rows,
+    }
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"k counts false tracks: at least 0, got {value}")
+    return value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", type=Path, nargs="+", help="ONNX classifiers to compare")
+    parser.add_argument("--cache", type=Path, default=Path(".cache/trajectory"))
+    parser.add_argument("--k", type=_count, nargs="+", default=[0, 1, 3, 6])
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    seeds.assert_disjoint()
+    # Every model is loaded before anything is rendered: a bad path fails at once.
+    models = [(TrajectoryClassifier(path=path), str(path)) for path in args.models]
+    none = range(0)
+    stores = {
+        "tune": load_or_build(
+            args.cache, "tune", seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR, args.workers
+        ),
+        "check": load_or_build(args.cache, "check", none, seeds.CHECK_DISTRACTOR, args.workers),
+        "dev": load_or_build(args.cache, "dev", seeds.DEV, none, args.workers),
+    }
+    footage = [*seeds.TUNE_DISTRACTOR, *seeds.CHECK_DISTRACTOR]
+    hours = sum(make_episode(s, "distractor").duration_s for s in footage) / 3600
+    for model, label in models:
+        sys.stdout.write(json.dumps(compare(model, label, stores, args.k, hours)) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

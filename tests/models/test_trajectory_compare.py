@@ -1,0 +1,71 @@
+"""Comparing classifiers at equal false tracks: thresholds, counts, and one real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge.falling.classifier import TrajectoryClassifier
+from edge.falling.errors import ModelLoadError
+from models.trajectory import compare, train
+from models.trajectory.registry import shipped_classifier
+
+# Seeds of the test range (500_000-500_199) are used by no training, tuning or evaluation.
+FALL_SEED = 500_003
+
+
+def test_threshold_lets_at_most_k_false_tracks_through() -> None:
+    scores = np.array([0.2, 0.99, 0.7, 0.99, 0.95])
+    # Ties with the (k+1)-th are left out together: with two at 0.99, k = 1 lets none through.
+    for k, passing in [(0, 0), (1, 0), (2, 2), (3, 3), (4, 4)]:
+        threshold = compare.threshold_for(scores, k)
+        assert int((scores >= threshold).sum()) == passing
+    assert compare.threshold_for(scores, 2) == np.nextafter(0.95, 1.0)
+    assert compare.threshold_for(scores, 5) == 0.0
+    assert compare.threshold_for(np.array([]), 0) == 0.0
+    with pytest.raises(ValueError, match="at least 0"):
+        compare.threshold_for(scores, -1)
+
+
+def test_falls_are_counted_once_per_episode_and_only_on_the_object() -> None:
+    probability = np.array([0.99, 0.98, 0.99, 0.5, np.nan])
+    share = np.array([0.9, 1.0, 0.4, 1.0, 1.0])
+    seed = np.array([7.0, 7.0, 8.0, 9.0, 10.0])
+    assert compare.falls_caught(probability, share, seed, 0.9) == 1
+    assert compare.falls_caught(probability, share, seed, 0.4) == 2
+    assert compare.falls_caught(probability, share, seed, 0.995) == 0
+
+
+def test_a_false_track_scoring_like_the_fall_hides_it_until_k_allows_it(tmp_path: Path) -> None:
+    fall = train.load_or_build(tmp_path, "fall", range(FALL_SEED, FALL_SEED + 1), range(0), 1)
+    # The same tracks again (same episode, so the same calibration), marked as
+    # off the object: false tracks that score exactly as the fall's own do.
+    ghost = {**fall, "share": np.zeros_like(fall["share"])}
+    stores = {"tune": fall, "check": ghost, "dev": fall}
+    model = TrajectoryClassifier(path=shipped_classifier().path)
+    result = compare.compare(model, "shipped", stores, [0, 10_000], hours=2.0)
+    rows = result["rows"]
+    assert isinstance(rows, list)
+    strict, loose = rows
+    n_false = result["false_candidate_tracks"]
+    assert isinstance(n_false, int) and n_false > 0
+    assert strict["dev_falls"] == 0 and strict["tune_falls"] == 0
+    assert loose["dev_falls"] == 1 and loose["tune_falls"] == 1
+    assert loose["threshold"] == 0.0 and loose["false_per_hour"] == 5000.0
+
+
+def test_the_command_refuses_a_missing_model_and_a_negative_k_before_rendering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setattr("sys.argv", ["compare", str(tmp_path / "none.onnx"), "--cache", str(cache)])
+    with pytest.raises(ModelLoadError, match="file not found"):
+        compare.main()
+    model = str(shipped_classifier().path)
+    monkeypatch.setattr("sys.argv", ["compare", model, "--k", "-1", "--cache", str(cache)])
+    with pytest.raises(SystemExit):
+        compare.main()
+    assert "at least 0, got -1" in capsys.readouterr().err
+    assert not cache.exists()
