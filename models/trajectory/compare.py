@@ -55,10 +55,17 @@ def falls_caught(
     return len(set(seed[hit].astype(int).tolist()))
 
 
-def _scores(model: TrajectoryClassifier, tracks: dataset.Tracks) -> FloatArray:
-    # Tracks that are not candidates are never judged: NaN, which reaches no threshold.
+def candidate_features(tracks: dataset.Tracks) -> FloatArray:
+    """Feature rows of the tracks, NaN rows for those too short or small to be judged."""
     rows = dataset.feature_rows(tracks)
     candidate = np.array([is_candidate(row) for row in rows], dtype=bool)
+    rows[~candidate] = np.nan
+    return rows
+
+
+def _scores(model: TrajectoryClassifier, rows: FloatArray) -> FloatArray:
+    # Tracks that are not candidates are never judged: NaN, which reaches no threshold.
+    candidate = ~np.isnan(rows).any(axis=1)
     scores = np.full(len(rows), np.nan)
     if candidate.any():
         scores[candidate] = model.predict(rows[candidate]).astype(np.float64)
@@ -69,11 +76,15 @@ def compare(
     model: TrajectoryClassifier,
     label: str,
     stores: dict[str, dataset.Tracks],
+    features: dict[str, FloatArray],
     ks: list[int],
     hours: float,
 ) -> dict[str, object]:
-    """One model's row: threshold, development and tuning falls caught at each k."""
-    scores = {name: _scores(model, tracks) for name, tracks in stores.items()}
+    """One model's row: threshold, development and tuning falls caught at each k.
+
+    ``features`` holds ``candidate_features`` of each store, computed once for all models.
+    """
+    scores = {name: _scores(model, features[name]) for name in stores}
     false = np.concatenate(
         [scores[n][(stores[n]["share"] == 0.0) & ~np.isnan(scores[n])] for n in ("tune", "check")]
     )
@@ -86,7 +97,7 @@ def compare(
             {
                 "k": k,
                 "false_per_hour": round(k / hours, 3),
-                "threshold": round(threshold, 5),
+                "threshold": threshold,
                 "dev_falls": falls_caught(scores["dev"], dev["share"], dev["seed"], threshold),
                 "tune_falls": falls_caught(scores["tune"], tune["share"], tune["seed"], threshold),
             }
@@ -129,8 +140,10 @@ def main() -> None:
     }
     footage = [*seeds.TUNE_DISTRACTOR, *seeds.CHECK_DISTRACTOR]
     hours = sum(make_episode(s, "distractor").duration_s for s in footage) / 3600
+    features = {name: candidate_features(tracks) for name, tracks in stores.items()}
     for model, label in models:
-        sys.stdout.write(json.dumps(compare(model, label, stores, args.k, hours)) + "\n")
+        row = compare(model, label, stores, features, args.k, hours)
+        sys.stdout.write(json.dumps(row) + "\n")
         sys.stdout.flush()
 
 

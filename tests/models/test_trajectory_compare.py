@@ -45,7 +45,8 @@ def test_a_false_track_scoring_like_the_fall_hides_it_until_k_allows_it(tmp_path
     ghost = {**fall, "share": np.zeros_like(fall["share"])}
     stores = {"tune": fall, "check": ghost, "dev": fall}
     model = TrajectoryClassifier(path=shipped_classifier().path)
-    result = compare.compare(model, "shipped", stores, [0, 10_000], hours=2.0)
+    features = {name: compare.candidate_features(tracks) for name, tracks in stores.items()}
+    result = compare.compare(model, "shipped", stores, features, [0, 10_000], hours=2.0)
     rows = result["rows"]
     assert isinstance(rows, list)
     strict, loose = rows
