@@ -7,6 +7,7 @@ I/O; ``load_config`` reads the file and turns every problem into a
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,6 +19,8 @@ from edge.facade import FacadeCameraConfig
 from edge.gate.config import GateConfig
 from edge.household.config import HouseholdSafetyConfig
 from protocol.models import DeviceId, GatewayId
+
+logger = logging.getLogger(__name__)
 
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -144,7 +147,35 @@ def load_config(path: str | Path) -> GatewayConfig:
         raise ConfigError(str(file), [f"not valid YAML: {exc}"]) from exc
     if not isinstance(raw, dict):
         raise ConfigError(str(file), [f"expected a mapping at the top, got {type(raw).__name__}"])
-    return parse_config(raw, source=str(file))
+    config = parse_config(raw, source=str(file))
+    mode = file.stat().st_mode & 0o777
+    secrets = secret_fields(config)
+    if mode & 0o077 and secrets:
+        logger.warning(
+            "%s holds secrets (%s) and other users of this machine may read it (mode %o); "
+            "chmod 600 it",
+            file,
+            ", ".join(secrets),
+            mode,
+        )
+    return config
+
+
+def secret_fields(value: object, where: str = "") -> list[str]:
+    """Key paths of every secret set in a validated config (passwords, keys)."""
+    if isinstance(value, SecretStr):
+        return [where]
+    if isinstance(value, BaseModel):
+        return [
+            path
+            for name in type(value).model_fields
+            for path in secret_fields(getattr(value, name), f"{where}.{name}" if where else name)
+        ]
+    if isinstance(value, list | tuple):
+        return [
+            path for i, item in enumerate(value) for path in secret_fields(item, f"{where}[{i}]")
+        ]
+    return []
 
 
 def parse_config(raw: dict[str, object], *, source: str = "<config>") -> GatewayConfig:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, SecretStr
 
-from edge.config import MAX_CONFIG_BYTES, load_config
+from edge.config import MAX_CONFIG_BYTES, load_config, secret_fields
 from edge.errors import ConfigError
 
 GOOD = """
@@ -83,3 +85,39 @@ def test_yaml_bombs_are_not_expanded(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="unknown key"):
         load_config(write(tmp_path, bomb))
+
+
+def test_a_config_with_secrets_that_others_may_read_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write(tmp_path, GOOD.replace("password: secret", "password: pw-0f3a9"))
+    path.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="edge.config"):
+        load_config(path)
+    assert "holds secrets (broker.password)" in caplog.text
+    assert "mode 644" in caplog.text and "chmod 600" in caplog.text
+    assert "pw-0f3a9" not in caplog.text
+    caplog.clear()
+    path.chmod(0o600)
+    with caplog.at_level(logging.WARNING, logger="edge.config"):
+        load_config(path)
+    assert caplog.text == ""
+    # Without a secret in it, a readable config is fine.
+    path.write_text(GOOD.replace(", password: secret", ""), encoding="utf-8")
+    assert "password" not in path.read_text(encoding="utf-8")
+    path.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="edge.config"):
+        load_config(path)
+    assert caplog.text == ""
+
+
+def test_secret_fields_are_found_in_nested_sections_and_lists() -> None:
+    class Inner(BaseModel):
+        key: SecretStr | None = None
+
+    class Outer(BaseModel):
+        password: SecretStr
+        items: list[Inner]
+
+    outer = Outer(password=SecretStr("x"), items=[Inner(), Inner(key=SecretStr("k"))])
+    assert secret_fields(outer) == ["password", "items[1].key"]
