@@ -28,7 +28,6 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.falling.classifier import TrajectoryClassifier
-from edge.falling.trajectory import is_candidate
 from models.trajectory import dataset, seeds
 from models.trajectory.train import load_or_build
 from simulators.facade import make_episode
@@ -47,19 +46,10 @@ def threshold_for(false_scores: FloatArray, k: int) -> float:
     return float(np.nextafter(ranked[k], np.inf))
 
 
-def falls_caught(
-    probability: FloatArray, share: FloatArray, seed: FloatArray, threshold: float
-) -> int:
-    """Episodes with a track mostly on the object that scores at least ``threshold``."""
-    hit = (share >= dataset.MATCH_SHARE) & (probability >= threshold)
-    return len(set(seed[hit].astype(int).tolist()))
-
-
 def candidate_features(tracks: dataset.Tracks) -> FloatArray:
     """Feature rows of the tracks, NaN rows for those too short or small to be judged."""
     rows = dataset.feature_rows(tracks)
-    candidate = np.array([is_candidate(row) for row in rows], dtype=bool)
-    rows[~candidate] = np.nan
+    rows[~dataset.candidates(rows)] = np.nan
     return rows
 
 
@@ -98,8 +88,12 @@ def compare(
                 "k": k,
                 "false_per_hour": round(k / hours, 3),
                 "threshold": threshold,
-                "dev_falls": falls_caught(scores["dev"], dev["share"], dev["seed"], threshold),
-                "tune_falls": falls_caught(scores["tune"], tune["share"], tune["seed"], threshold),
+                "dev_falls": dataset.falls_caught(
+                    scores["dev"], dev["share"], dev["seed"], threshold
+                ),
+                "tune_falls": dataset.falls_caught(
+                    scores["tune"], tune["share"], tune["seed"], threshold
+                ),
             }
         )
     return {

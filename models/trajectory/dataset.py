@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from edge.falling.analysis import FrameAnalyser
 from edge.falling.calibration import FacadeCalibration
-from edge.falling.trajectory import N_FEATURES, TrackPoints, features
+from edge.falling.trajectory import N_FEATURES, TrackPoints, features, is_candidate
 from simulators.facade import FPS, Episode, EpisodeKind, make_episode
 
 logger = logging.getLogger(__name__)
@@ -133,3 +133,22 @@ def feature_rows(tracks: Tracks) -> npt.NDArray[np.float64]:
             calibrations[key] = make_episode(key[0], "fall" if fall else "distractor").calibration
         rows.append(features(points, calibrations[key], FPS))
     return np.array(rows, dtype=np.float64).reshape(-1, N_FEATURES)
+
+
+def candidates(rows: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Which feature rows are long and tall enough to be judged at all (``is_candidate``)."""
+    return np.array([is_candidate(row) for row in rows], dtype=bool).reshape(len(rows))
+
+
+def falls_caught(
+    probability: npt.NDArray[np.float64],
+    share: npt.NDArray[np.float64],
+    seed: npt.NDArray[np.float64],
+    threshold: float,
+) -> int:
+    """Episodes with a track mostly on the object that scores at least ``threshold``.
+
+    NaN scores (tracks never judged) reach no threshold.
+    """
+    hit = (share >= MATCH_SHARE) & (probability >= threshold)
+    return len(set(seed[hit].astype(int).tolist()))

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import yaml
 
 from edge.digest import sha256_of
-from edge.falling.trajectory import FEATURE_NAMES, is_candidate
+from edge.falling.trajectory import FEATURE_NAMES
 from models.trajectory import dataset, seeds
 from models.trajectory.mlp import Mlp
 from models.trajectory.registry import REGISTRY_PATH
@@ -72,13 +72,13 @@ def pick_threshold(
     threshold is free of false alarms, the one with the fewest is taken.
     """
     distractor = np.isin(seed, np.array(seeds.TUNE_DISTRACTOR))
-    falls = sorted(set(seed[~distractor].tolist()))
+    falls = len(set(seed[~distractor].tolist()))
+    if falls == 0:
+        raise ValueError("no tuning falls among the tracks: a threshold cannot be picked")
     best: tuple[float, float, int] | None = None
     for threshold in THRESHOLDS:
-        accepted = probability >= threshold
-        false = int((accepted & (share == 0.0)).sum())
-        hits = accepted & (share >= dataset.MATCH_SHARE)
-        recall = float(np.mean([hits[seed == s].any() for s in falls]))
+        false = int(((probability >= threshold) & (share == 0.0)).sum())
+        recall = dataset.falls_caught(probability, share, seed, threshold) / falls
         if best is None or false < best[2] or (false == best[2] and recall > best[1]):
             best = (float(threshold), recall, false)
     assert best is not None
@@ -142,7 +142,7 @@ def labelled(
     clutter track that crossed it, a fragment) is neither a clean example of
     a fall nor of a distractor, and the detector's de-duplication absorbs it.
     """
-    candidate = np.array([is_candidate(row) for row in x], dtype=bool)
+    candidate = dataset.candidates(x)
     clear = (share >= dataset.MATCH_SHARE) | (share == 0.0)
     keep = candidate & clear
     return x[keep], (share[keep] >= dataset.MATCH_SHARE).astype(np.int64)
@@ -161,7 +161,7 @@ def main() -> None:
     x, y = labelled(dataset.feature_rows(training), training["share"])
     tune = load_or_build(args.cache, "tune", seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR, args.workers)
     tune_x = dataset.feature_rows(tune)
-    candidate = np.array([is_candidate(row) for row in tune_x], dtype=bool)
+    candidate = dataset.candidates(tune_x)
     logger.info("train tracks %s (%s positive)", len(y), int(y.sum()))
     model = train(x, y)
     threshold, recall, false = pick_threshold(

@@ -9,7 +9,7 @@ import pytest
 
 from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.errors import ModelLoadError
-from models.trajectory import compare, train
+from models.trajectory import compare, dataset, train
 from models.trajectory.registry import shipped_classifier
 
 # Seeds of the test range (500_000-500_199) are used by no training, tuning or evaluation.
@@ -33,9 +33,9 @@ def test_falls_are_counted_once_per_episode_and_only_on_the_object() -> None:
     probability = np.array([0.99, 0.98, 0.99, 0.5, np.nan])
     share = np.array([0.9, 1.0, 0.4, 1.0, 1.0])
     seed = np.array([7.0, 7.0, 8.0, 9.0, 10.0])
-    assert compare.falls_caught(probability, share, seed, 0.9) == 1
-    assert compare.falls_caught(probability, share, seed, 0.4) == 2
-    assert compare.falls_caught(probability, share, seed, 0.995) == 0
+    assert dataset.falls_caught(probability, share, seed, 0.9) == 1
+    assert dataset.falls_caught(probability, share, seed, 0.4) == 2
+    assert dataset.falls_caught(probability, share, seed, 0.995) == 0
 
 
 def test_a_false_track_scoring_like_the_fall_hides_it_until_k_allows_it(tmp_path: Path) -> None:
