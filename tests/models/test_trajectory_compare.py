@@ -9,7 +9,7 @@ import pytest
 
 from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.errors import ModelLoadError
-from models.trajectory import compare, dataset, train
+from models.trajectory import compare, dataset, seeds, train
 from models.trajectory.registry import shipped_classifier
 
 # Seeds of the test range (500_000-500_199) are used by no training, tuning or evaluation.
@@ -70,3 +70,16 @@ def test_the_command_refuses_a_missing_model_and_a_negative_k_before_rendering(
         compare.main()
     assert "at least 0, got -1" in capsys.readouterr().err
     assert not cache.exists()
+
+
+def test_the_recipe_threshold_counts_falls_like_compare_and_needs_tuning_falls() -> None:
+    distractor = float(seeds.TUNE_DISTRACTOR[0])
+    fall_a, fall_b = float(seeds.TUNE_FALL[0]), float(seeds.TUNE_FALL[1])
+    probability = np.array([0.99, 0.96, 0.6, 0.97])
+    share = np.array([1.0, 0.0, 1.0, 0.0])
+    seed = np.array([fall_a, fall_a, fall_b, distractor])
+    # 0.975 is the lowest threshold of the grid above both false tracks (0.96, 0.97).
+    threshold, recall, false = train.pick_threshold(probability, share, seed)
+    assert (threshold, recall, false) == (0.975, 0.5, 0)
+    with pytest.raises(ValueError, match="no tuning falls"):
+        train.pick_threshold(probability[3:], share[3:], seed[3:])
