@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from edge.errors import ConfigError
 from edge.facade import FacadeCameraConfig
 from edge.gate.config import GateConfig
 from edge.household.config import HouseholdSafetyConfig
+from edge.secret import ExternalSecret, Secret
 from protocol.models import DeviceId, GatewayId
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,9 @@ class BrokerConfig(Section):
     username: str | None = Field(
         default=None, description="MQTT user; by convention the gateway id."
     )
-    password: SecretStr | None = Field(default=None, description="MQTT password.")
+    password: Secret | None = Field(
+        default=None, description="MQTT password (or {file:}, {credential:}, {env:})."
+    )
     keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keep-alive interval.")
     tls: bool = Field(default=False, description="Connect with TLS using the system CA store.")
     reconnect_min_s: float = Field(default=0.5, gt=0, description="First reconnect delay.")
@@ -162,7 +166,12 @@ def load_config(path: str | Path) -> GatewayConfig:
 
 
 def secret_fields(value: object, where: str = "") -> list[str]:
-    """Key paths of every secret set in a validated config (passwords, keys)."""
+    """Key paths of every secret written in a validated config (passwords, keys).
+
+    Secrets the config only points to (``{file: ...}`` and the like) are not listed.
+    """
+    if isinstance(value, ExternalSecret):
+        return []
     if isinstance(value, SecretStr):
         return [where]
     if isinstance(value, BaseModel):
@@ -196,5 +205,49 @@ def describe_errors(exc: ValidationError) -> list[str]:
         elif error["type"] == "missing":
             problems.append(f"{where}: required key is missing")
         else:
-            problems.append(f"{where}: {error['msg']} (got {error.get('input')!r:.60})")
+            problems.append(f"{where}: {error['msg']}{_got(error)}")
     return problems
+
+
+def _secret_names(model: type[BaseModel]) -> set[str]:
+    """Names of the SecretStr fields anywhere under ``model``."""
+    names: set[str] = set()
+    seen: set[type] = set()
+
+    def visit(annotation: object, name: str) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, SecretStr):
+            names.add(name)
+        elif (
+            isinstance(annotation, type)
+            and issubclass(annotation, BaseModel)
+            and annotation not in seen
+        ):
+            seen.add(annotation)
+            for field_name, field in annotation.model_fields.items():
+                visit(field.annotation, field_name)
+        for argument in get_args(annotation):
+            visit(argument, name)
+
+    visit(model, "")
+    return names
+
+
+SECRET_NAMES = frozenset(_secret_names(GatewayConfig))
+
+
+def _without_secrets(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            key: "<hidden>" if key in SECRET_NAMES else _without_secrets(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
+
+
+def _got(error: ErrorDetails) -> str:
+    """The rejected input for an error message, with every secret in it hidden."""
+    if error["loc"] and error["loc"][-1] in SECRET_NAMES:
+        return ""  # the input is the secret itself (or where it is: the message says)
+    return f" (got {_without_secrets(error.get('input'))!r:.60})"

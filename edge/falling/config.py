@@ -6,9 +6,10 @@ import base64
 import binascii
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edge.falling.calibration import FacadeCalibration
+from edge.secret import Secret
 
 
 class FallingSection(BaseModel):
@@ -65,8 +66,12 @@ class EvidenceConfig(FallingSection):
     raw_dir: Path | None = Field(
         default=None, description="Directory of encrypted raw clips; None keeps no raw copy."
     )
-    raw_key: SecretStr | None = Field(
-        default=None, description="Fernet key (urlsafe base64 of 32 bytes) encrypting raw clips."
+    raw_key: Secret | None = Field(
+        default=None,
+        description=(
+            "Fernet key (urlsafe base64 of 32 bytes) encrypting raw clips"
+            " (or {file:}, {credential:}, {env:})."
+        ),
     )
     retention_days: float = Field(
         default=30.0, gt=0.0, le=365.0, description="Days an encrypted raw clip is kept."

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from edge.camera.config import SourceConfig
 from edge.gate.trigger import TriggerConfig
 from edge.plates.reader import ReaderConfig
+from edge.secret import Secret
 from protocol.models import DeviceId
 
 
@@ -32,8 +33,11 @@ class GateConfig(BaseModel):
         default_factory=TriggerConfig, description="Virtual loop that cuts the video into passes."
     )
     lists_path: Path = Field(description="SQLite file of the access lists (keyed hashes).")
-    secret: SecretStr = Field(
-        description="Gateway secret for plate HMACs; at least 16 characters, never published."
+    secret: Secret = Field(
+        description=(
+            "Gateway secret for plate HMACs; at least 16 characters, never published"
+            " (or {file:}, {credential:}, {env:})."
+        )
     )
     min_open_confidence: float = Field(
         default=0.2,

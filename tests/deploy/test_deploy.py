@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from edge.config import load_config
@@ -44,7 +46,30 @@ def test_compose_file_is_consistent() -> None:
     assert all(d in services for s in services.values() for d in s.get("depends_on", []))
 
 
-def test_example_gateway_config_loads() -> None:
+def credentials_in(value: object) -> list[str]:
+    """Names of the ``{credential: NAME}`` secrets anywhere in a parsed config."""
+    if isinstance(value, dict):
+        if set(value) == {"credential"}:
+            return [str(value["credential"])]
+        return [name for item in value.values() for name in credentials_in(item)]
+    if isinstance(value, list):
+        return [name for item in value for name in credentials_in(item)]
+    return []
+
+
+def test_example_gateway_config_loads_with_the_credentials_the_unit_provides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unit = (DEPLOY / "systemd" / "smartcommunity-edge.service").read_text(encoding="utf-8")
+    provided = re.findall(r"^LoadCredential=([^:\s]+):", unit, flags=re.MULTILINE)
+    example = yaml.safe_load((DEPLOY / "gateway.example.yaml").read_text(encoding="utf-8"))
+    wanted = list(credentials_in(example))
+    assert wanted and set(wanted) <= set(provided)
+    for name in provided:
+        (tmp_path / name).write_text(f"value of {name}\n", encoding="utf-8")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
     config = load_config(DEPLOY / "gateway.example.yaml")
     assert config.broker.tls is True
     assert config.outbox.fsync == "full"
+    assert config.broker.password is not None
+    assert config.broker.password.get_secret_value() == "value of broker.pass"

@@ -121,3 +121,110 @@ def test_secret_fields_are_found_in_nested_sections_and_lists() -> None:
 
     outer = Outer(password=SecretStr("x"), items=[Inner(), Inner(key=SecretStr("k"))])
     assert secret_fields(outer) == ["password", "items[1].key"]
+
+
+def with_password(value: str) -> str:
+    return GOOD.replace("password: secret", f"password: {value}")
+
+
+def test_a_secret_is_read_from_a_file_and_the_config_is_then_not_secret(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_file = tmp_path / "broker.pass"
+    secret_file.write_text("pw-from-file\n", encoding="utf-8")
+    secret_file.chmod(0o600)
+    path = write(tmp_path, with_password(f"{{file: {secret_file}}}"))
+    path.chmod(0o644)
+    with caplog.at_level(logging.WARNING):
+        config = load_config(path)
+    assert config.broker.password is not None
+    # The line end `echo` leaves behind is not part of the password.
+    assert config.broker.password.get_secret_value() == "pw-from-file"
+    assert caplog.text == ""  # the YAML holds no secret, the secret file is 600
+    assert secret_fields(config) == []
+    secret_file.chmod(0o640)
+    with caplog.at_level(logging.WARNING):
+        load_config(path)
+    assert f"secret file {secret_file}" in caplog.text and "chmod 600" in caplog.text
+    assert "pw-from-file" not in caplog.text
+
+
+def test_a_secret_is_read_from_a_systemd_credential_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "broker.pass").write_text("pw-credential", encoding="utf-8")
+    (credentials / "broker.pass").chmod(0o400)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    monkeypatch.setenv("SC_TEST_BROKER_PASSWORD", "pw-environment")
+    config = load_config(write(tmp_path, with_password("{credential: broker.pass}")))
+    assert config.broker.password is not None
+    assert config.broker.password.get_secret_value() == "pw-credential"
+    config = load_config(write(tmp_path, with_password("{env: SC_TEST_BROKER_PASSWORD}")))
+    assert config.broker.password is not None
+    assert config.broker.password.get_secret_value() == "pw-environment"
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("{file: /nonexistent/broker.pass}", "secret file /nonexistent/broker.pass does not exist"),
+        ("{file: /}", "is not a regular file"),
+        ("{file: ''}", "file: expected a non-empty string"),
+        ("{env: SC_TEST_UNSET_VARIABLE}", "environment variable SC_TEST_UNSET_VARIABLE is not set"),
+        ("{env: 'A B'}", "is not an environment variable name"),
+        ("{env: [1, 2]}", "env: expected a non-empty string"),
+        ("{credential: ../../etc/shadow}", "is not a credential name"),
+        ("{credential: broker.pass}", "CREDENTIALS_DIRECTORY is not set"),
+        ("{vault: secret/broker}", "got keys ['vault']"),
+        ("{file: /a, env: B}", "got keys ['env', 'file']"),
+        ("{}", "got keys []"),
+    ],
+)
+def test_a_secret_that_cannot_be_read_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, fragment: str
+) -> None:
+    monkeypatch.delenv("SC_TEST_UNSET_VARIABLE", raising=False)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, with_password(value)))
+    assert "broker.password" in str(info.value)
+    assert fragment in str(info.value), info.value.problems
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"\n  \n", "is empty"),
+        (b"\xff\xfe binary", "is not UTF-8 text"),
+        (b"x" * (64 * 1024 + 1), "limit 65536"),
+    ],
+)
+def test_a_bad_secret_file_is_refused(tmp_path: Path, content: bytes, fragment: str) -> None:
+    secret_file = tmp_path / "broker.pass"
+    secret_file.write_bytes(content)
+    secret_file.chmod(0o600)
+    with pytest.raises(ConfigError, match=fragment):
+        load_config(write(tmp_path, with_password(f"{{file: {secret_file}}}")))
+
+
+def test_a_rejected_secret_is_never_echoed_in_the_error(tmp_path: Path) -> None:
+    gate = "gate: {device_id: gate-1, lists_path: /tmp/lists.sqlite, secret: hunter2-short}\n"
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, GOOD + gate))
+    assert "gate.secret: Value error, secret must be at least 16 characters" in str(info.value)
+    assert "hunter2" not in str(info.value)
+    # A check of a whole section sees the secret among its keys: hidden there too.
+    camera = """
+facade_cameras:
+  - source: {id: cam-1, kind: simulator, seed: 1}
+    falling:
+      gateway_id: gw-a
+      calibration: {}
+      evidence: {raw_dir: /tmp/raw, raw_key: not-a-fernet-key-0123456789}
+"""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, GOOD + camera))
+    assert "not-a-fernet-key" not in str(info.value)
+    assert "'raw_key': '<hidden>'" in str(info.value)
