@@ -15,8 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from edge.household.config import MeterConfig
-from edge.household.findings import Finding
-from protocol.models import Severity
+from edge.household.findings import Finding, Findings
 
 logger = logging.getLogger(__name__)
 
@@ -47,33 +46,35 @@ class Meter:
     night_min_lph: float | None = None
     offline: bool = False
     out_of_order: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    findings: Findings = field(init=False)
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        self.findings = Findings(cfg.device_id, {"household_id": cfg.household_id})
 
     def on_total(self, total_m3: float, ts_s: float) -> MeterUpdate:
         """Feed one cumulative reading (m3) taken at ``ts_s``."""
-        self.findings = []
         if self.offline:
             self.offline = False
-            self._find("meter_online", ts_s, "info", alarm=False)
+            self.findings.add("meter_online", ts_s, "info", alarm=False)
         if self.last_total_m3 is None or self.last_ts_s is None:
             self.last_total_m3, self.last_ts_s = total_m3, ts_s
             self.bucket_start_s = math.floor(ts_s / HOUR_S) * HOUR_S
-            return MeterUpdate(0.0, 0.0, self.findings)
+            return MeterUpdate(0.0, 0.0, self.findings.take())
         if ts_s <= self.last_ts_s:
             self.out_of_order += 1
             logger.debug("meter %s: reading not newer than the last; ignored", self.device_id)
-            return MeterUpdate(0.0, 0.0, self.findings)
+            return MeterUpdate(0.0, 0.0, self.findings.take())
         used_l = (total_m3 - self.last_total_m3) * 1000.0
         dt_s = ts_s - self.last_ts_s
         used_l = self._screen(used_l, dt_s, total_m3, ts_s)
         self._spread(used_l, self.last_ts_s, ts_s)
         self._check_burst(used_l / (dt_s / HOUR_S), ts_s)
         self.last_ts_s = ts_s
-        return MeterUpdate(used_l, dt_s, self.findings)
+        return MeterUpdate(used_l, dt_s, self.findings.take())
 
     def poll(self, now_s: float) -> list[Finding]:
         """Report the meter offline once it missed ``offline_intervals`` readings."""
-        self.findings = []
         cfg = self.config
         if (
             not self.offline
@@ -81,8 +82,8 @@ class Meter:
             and now_s - self.last_ts_s > cfg.offline_intervals * cfg.interval_s
         ):
             self.offline = True
-            self._find("meter_offline", now_s, "minor", silent_s=now_s - self.last_ts_s)
-        return self.findings
+            self.findings.add("meter_offline", now_s, "minor", silent_s=now_s - self.last_ts_s)
+        return self.findings.take()
 
     @property
     def device_id(self) -> str:
@@ -92,14 +93,14 @@ class Meter:
     def _screen(self, used_l: float, dt_s: float, total_m3: float, ts_s: float) -> float:
         cfg = self.config
         if used_l < -cfg.reverse_tolerance_l:
-            self._find("meter_reversed", ts_s, "minor", step_l=round(used_l, 3))
+            self.findings.add("meter_reversed", ts_s, "minor", step_l=round(used_l, 3))
             self.last_total_m3 = total_m3
             return 0.0
         if used_l < 0:
             # Within resolution: keep the higher baseline so it is not counted twice.
             return 0.0
         if used_l / (dt_s / HOUR_S) > cfg.max_plausible_lph:
-            self._find("meter_implausible", ts_s, "minor", step_l=round(used_l, 3))
+            self.findings.add("meter_implausible", ts_s, "minor", step_l=round(used_l, 3))
             self.last_total_m3 = total_m3
             return 0.0
         self.last_total_m3 = total_m3
@@ -127,7 +128,7 @@ class Meter:
             self.flowing_hours, self.leak_active = 0, False
         if self.flowing_hours >= cfg.leak_hours and not self.leak_active:
             self.leak_active = True
-            self._find(f"{cfg.medium}_leak", end_s, "major", hours=self.flowing_hours)
+            self.findings.add(f"{cfg.medium}_leak", end_s, "major", hours=self.flowing_hours)
         hour = int(((start_s + cfg.utc_offset_h * HOUR_S) // HOUR_S) % 24)
         into_night = (hour - cfg.night_start_hour) % 24
         if into_night >= cfg.night_hours:
@@ -138,32 +139,14 @@ class Meter:
         if into_night == cfg.night_hours - 1:
             mnf, self.night_min_lph = self.night_min_lph, None
             if mnf > cfg.night_flow_lph:
-                self._find(f"{cfg.medium}_night_flow", end_s, "minor", min_night_lph=round(mnf, 2))
+                self.findings.add(
+                    f"{cfg.medium}_night_flow", end_s, "minor", min_night_lph=round(mnf, 2)
+                )
 
     def _check_burst(self, flow_lph: float, ts_s: float) -> None:
         cfg = self.config
         if flow_lph >= cfg.burst_lph and not self.burst_active:
             self.burst_active = True
-            self._find(f"{cfg.medium}_burst", ts_s, "major", flow_lph=round(flow_lph, 1))
+            self.findings.add(f"{cfg.medium}_burst", ts_s, "major", flow_lph=round(flow_lph, 1))
         elif flow_lph < cfg.burst_lph / 2:
             self.burst_active = False
-
-    def _find(
-        self,
-        event_type: str,
-        at_s: float,
-        severity: Severity,
-        *,
-        alarm: bool = True,
-        **data: float | int,
-    ) -> None:
-        self.findings.append(
-            Finding(
-                event_type=event_type,
-                device_id=self.config.device_id,
-                at_s=at_s,
-                severity=severity,
-                alarm=alarm,
-                data={"household_id": self.config.household_id, **data},
-            )
-        )

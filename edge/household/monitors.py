@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from edge.household.config import MonitorConfig
-from edge.household.findings import Finding
-from protocol.models import Severity
-
-logger = logging.getLogger(__name__)
+from edge.household.findings import Finding, Findings
 
 HOUR_S = 3600.0
 METRIC_OF_KIND = {
@@ -32,8 +27,11 @@ class Monitor:
     state: bool | None = None
     since_s: float | None = None
     last_present_s: float | None = None
-    active: set[str] = field(default_factory=set)
-    found: list[Finding] = field(default_factory=list)
+    findings: Findings = field(init=False)
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        self.findings = Findings(cfg.device_id, {"household_id": cfg.household_id})
 
     def on_value(self, value: bool, ts_s: float) -> list[Finding]:
         """Feed one binary reading (1 = smoke / open / present)."""
@@ -42,25 +40,24 @@ class Monitor:
             self.state, self.since_s = value, ts_s
         if kind == "smoke":
             if value:
-                self._once("smoke_alarm", ts_s, "critical")
-            elif "smoke_alarm" in self.active:
-                self.active.discard("smoke_alarm")
-                self._find("smoke_cleared", ts_s, "info", alarm=False)
+                self.findings.once("smoke_alarm", ts_s, "critical")
+            elif self.findings.clear("smoke_alarm"):
+                self.findings.add("smoke_cleared", ts_s, "info", alarm=False)
         elif not value and kind == "door":
-            self.active.discard("door_left_open")
+            self.findings.clear("door_left_open")
         elif value and kind == "bed":
-            self.active.discard("bed_exit_long")
+            self.findings.clear("bed_exit_long")
         elif value and kind == "room":
             self.last_present_s = ts_s
-            self.active.discard("no_presence")
-        return self._take()
+            self.findings.clear("no_presence")
+        return self.findings.take()
 
     def poll(self, now_s: float, is_away: AwayCheck) -> list[Finding]:
         """Check how long a door has stood open, a bed been empty at night, a home been still."""
         cfg = self.config
         held = now_s - self.since_s if self.since_s is not None else 0.0
         if cfg.kind == "door" and self.state and held >= cfg.door_open_max_s:
-            self._once("door_left_open", now_s, "minor", open_s=round(held))
+            self.findings.once("door_left_open", now_s, "minor", open_s=round(held))
         elif (
             cfg.kind == "bed"
             and self.state is False
@@ -68,14 +65,14 @@ class Monitor:
             and self._night(self.since_s)
             and held >= cfg.bed_exit_max_s
         ):
-            self._once("bed_exit_long", now_s, "major", out_of_bed_s=round(held))
+            self.findings.once("bed_exit_long", now_s, "major", out_of_bed_s=round(held))
         elif cfg.kind == "room" and self.last_present_s is not None:
             quiet = now_s - self.last_present_s
             if quiet >= self.no_presence_s and not is_away(
                 cfg.household_id, self.last_present_s, now_s
             ):
-                self._once("no_presence", now_s, "major", quiet_h=round(quiet / HOUR_S, 1))
-        return self._take()
+                self.findings.once("no_presence", now_s, "major", quiet_h=round(quiet / HOUR_S, 1))
+        return self.findings.take()
 
     def _night(self, ts_s: float) -> bool:
         cfg = self.config
@@ -83,27 +80,3 @@ class Monitor:
         if cfg.night_start_hour <= cfg.night_end_hour:
             return cfg.night_start_hour <= hour < cfg.night_end_hour
         return hour >= cfg.night_start_hour or hour < cfg.night_end_hour
-
-    def _once(self, event_type: str, at_s: float, severity: Severity, **data: Any) -> None:
-        if event_type not in self.active:
-            self.active.add(event_type)
-            self._find(event_type, at_s, severity, **data)
-
-    def _find(
-        self, event_type: str, at_s: float, severity: Severity, *, alarm: bool = True, **data: Any
-    ) -> None:
-        logger.debug("monitor %s: %s", self.config.device_id, event_type)
-        self.found.append(
-            Finding(
-                event_type=event_type,
-                device_id=self.config.device_id,
-                at_s=at_s,
-                severity=severity,
-                alarm=alarm,
-                data={"household_id": self.config.household_id, **data},
-            )
-        )
-
-    def _take(self) -> list[Finding]:
-        found, self.found = self.found, []
-        return found
