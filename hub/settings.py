@@ -14,7 +14,9 @@ _DEV_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - 
 class HubSettings(BaseSettings):
     """Everything a hub process needs to know; refuses development secrets in production."""
 
-    model_config = SettingsConfigDict(env_prefix="SC_", extra="forbid")
+    # Inputs stay out of error messages: the settings hold the signing key and
+    # the database password, and the errors go to the service's log.
+    model_config = SettingsConfigDict(env_prefix="SC_", extra="forbid", hide_input_in_errors=True)
 
     environment: Literal["development", "production"] = Field(
         default="development", description="'production' refuses default secrets."

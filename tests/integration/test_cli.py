@@ -113,6 +113,26 @@ def test_hub_refuses_default_secret_in_production(tmp_path: Path) -> None:
     assert "SC_SECRET_KEY must be set" in env_run.stderr
 
 
+def test_hub_settings_errors_never_echo_secrets() -> None:
+    env_run = subprocess.run(
+        [*CLI, "hub"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SC_ENVIRONMENT": "production",
+            "SC_SECRET_KEY": "too-short-key-7f3",
+            "SC_DATABASE_URL": "postgresql://hub:db-pass-9c1@db/sc",
+        },
+    )
+    assert env_run.returncode != 0
+    assert "SC_SECRET_KEY must be set" in env_run.stderr  # the problem is named ...
+    assert "too-short-key-7f3" not in env_run.stderr  # ... the values are not shown
+    assert "db-pass-9c1" not in env_run.stderr
+
+
 def test_demo_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     import signal
     import time
