@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -62,7 +63,9 @@ def hub(host: str | None, port: int | None) -> None:
     from hub.settings import HubSettings
 
     try:
-        settings = HubSettings()
+        # Under systemd, LoadCredential=SC_SECRET_KEY:/path puts secrets in files
+        # there; an SC_* environment variable of the same name still wins.
+        settings = HubSettings(_secrets_dir=os.environ.get("CREDENTIALS_DIRECTORY"))
     except ValidationError as exc:
         raise click.ClickException(f"hub settings: {exc}") from exc
     uvicorn.run(

@@ -113,6 +113,35 @@ def test_hub_refuses_default_secret_in_production(tmp_path: Path) -> None:
     assert "SC_SECRET_KEY must be set" in env_run.stderr
 
 
+def test_hub_reads_settings_from_systemd_credentials(tmp_path: Path) -> None:
+    (tmp_path / "SC_API_PORT").write_text("not-a-port\n", encoding="utf-8")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SC_ENVIRONMENT": "production",
+        "SC_DATABASE_URL": "postgresql:///nowhere",
+        "CREDENTIALS_DIRECTORY": str(tmp_path),
+    }
+
+    def hub(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CLI, "hub"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**env, **extra},
+        )
+
+    from_file = hub({})
+    assert from_file.returncode != 0
+    assert "api_port" in from_file.stderr  # the credential file was read
+    # A variable of the same name wins over the file.
+    from_variable = hub({"SC_API_PORT": "8081"})
+    assert from_variable.returncode != 0
+    assert "api_port" not in from_variable.stderr
+    assert "SC_SECRET_KEY must be set" in from_variable.stderr
+
+
 def test_hub_settings_errors_never_echo_secrets() -> None:
     env_run = subprocess.run(
         [*CLI, "hub"],
