@@ -96,8 +96,9 @@ def test_protocol_asyncapi_to_stdout() -> None:
     assert json.loads(result.stdout)["asyncapi"] == "3.0.0"
 
 
-def test_hub_refuses_default_secret_in_production(tmp_path: Path) -> None:
-    env_run = subprocess.run(
+def run_hub(**env: str) -> subprocess.CompletedProcess[str]:
+    """``smartcommunity hub`` in production with only these SC_* settings (it must refuse)."""
+    return subprocess.run(
         [*CLI, "hub"],
         capture_output=True,
         text=True,
@@ -107,59 +108,37 @@ def test_hub_refuses_default_secret_in_production(tmp_path: Path) -> None:
             "PATH": "/usr/bin:/bin",
             "SC_ENVIRONMENT": "production",
             "SC_DATABASE_URL": "postgresql:///nowhere",
+            **env,
         },
     )
-    assert env_run.returncode != 0
-    assert "SC_SECRET_KEY must be set" in env_run.stderr
+
+
+def test_hub_refuses_default_secret_in_production() -> None:
+    result = run_hub()
+    assert result.returncode != 0
+    assert "SC_SECRET_KEY must be set" in result.stderr
 
 
 def test_hub_reads_settings_from_systemd_credentials(tmp_path: Path) -> None:
     (tmp_path / "SC_API_PORT").write_text("not-a-port\n", encoding="utf-8")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "SC_ENVIRONMENT": "production",
-        "SC_DATABASE_URL": "postgresql:///nowhere",
-        "CREDENTIALS_DIRECTORY": str(tmp_path),
-    }
-
-    def hub(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*CLI, "hub"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            env={**env, **extra},
-        )
-
-    from_file = hub({})
+    from_file = run_hub(CREDENTIALS_DIRECTORY=str(tmp_path))
     assert from_file.returncode != 0
     assert "api_port" in from_file.stderr  # the credential file was read
     # A variable of the same name wins over the file.
-    from_variable = hub({"SC_API_PORT": "8081"})
+    from_variable = run_hub(CREDENTIALS_DIRECTORY=str(tmp_path), SC_API_PORT="8081")
     assert from_variable.returncode != 0
     assert "api_port" not in from_variable.stderr
     assert "SC_SECRET_KEY must be set" in from_variable.stderr
 
 
 def test_hub_settings_errors_never_echo_secrets() -> None:
-    env_run = subprocess.run(
-        [*CLI, "hub"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "SC_ENVIRONMENT": "production",
-            "SC_SECRET_KEY": "too-short-key-7f3",
-            "SC_DATABASE_URL": "postgresql://hub:db-pass-9c1@db/sc",
-        },
+    result = run_hub(
+        SC_SECRET_KEY="too-short-key-7f3", SC_DATABASE_URL="postgresql://hub:db-pass-9c1@db/sc"
     )
-    assert env_run.returncode != 0
-    assert "SC_SECRET_KEY must be set" in env_run.stderr  # the problem is named ...
-    assert "too-short-key-7f3" not in env_run.stderr  # ... the values are not shown
-    assert "db-pass-9c1" not in env_run.stderr
+    assert result.returncode != 0
+    assert "SC_SECRET_KEY must be set" in result.stderr  # the problem is named ...
+    assert "too-short-key-7f3" not in result.stderr  # ... the values are not shown
+    assert "db-pass-9c1" not in result.stderr
 
 
 def test_demo_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
