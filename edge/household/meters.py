@@ -41,8 +41,6 @@ class Meter:
     bucket_start_s: float | None = None
     bucket_l: float = 0.0
     flowing_hours: int = 0
-    leak_active: bool = False
-    burst_active: bool = False
     night_min_lph: float | None = None
     offline: bool = False
     out_of_order: int = 0
@@ -125,10 +123,10 @@ class Meter:
         if litres >= cfg.leak_min_lph:
             self.flowing_hours += 1
         else:
-            self.flowing_hours, self.leak_active = 0, False
-        if self.flowing_hours >= cfg.leak_hours and not self.leak_active:
-            self.leak_active = True
-            self.findings.add(f"{cfg.medium}_leak", end_s, "major", hours=self.flowing_hours)
+            self.flowing_hours = 0
+            self.findings.clear(f"{cfg.medium}_leak")
+        if self.flowing_hours >= cfg.leak_hours:
+            self.findings.once(f"{cfg.medium}_leak", end_s, "major", hours=self.flowing_hours)
         hour = int(((start_s + cfg.utc_offset_h * HOUR_S) // HOUR_S) % 24)
         into_night = (hour - cfg.night_start_hour) % 24
         if into_night >= cfg.night_hours:
@@ -145,8 +143,7 @@ class Meter:
 
     def _check_burst(self, flow_lph: float, ts_s: float) -> None:
         cfg = self.config
-        if flow_lph >= cfg.burst_lph and not self.burst_active:
-            self.burst_active = True
-            self.findings.add(f"{cfg.medium}_burst", ts_s, "major", flow_lph=round(flow_lph, 1))
+        if flow_lph >= cfg.burst_lph:
+            self.findings.once(f"{cfg.medium}_burst", ts_s, "major", flow_lph=round(flow_lph, 1))
         elif flow_lph < cfg.burst_lph / 2:
-            self.burst_active = False
+            self.findings.clear(f"{cfg.medium}_burst")

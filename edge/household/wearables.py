@@ -88,11 +88,10 @@ class Wearable:
             self.outside += 1
         elif beyond < -cfg.fence_margin_m or "geofence_exit" not in self.findings.standing:
             self.outside = 0
-        if self.outside >= cfg.fence_exit_fixes and "geofence_exit" not in self.findings.standing:
-            self.findings.standing.add("geofence_exit")
+        if self.outside >= cfg.fence_exit_fixes:
             # Caregivers must be able to find the person: a position rounded
             # to about 10 m goes with the alarm, and nothing else about them.
-            self.findings.add(
+            self.findings.once(
                 "geofence_exit",
                 ts_s,
                 "major",

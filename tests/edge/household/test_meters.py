@@ -136,3 +136,14 @@ def test_gas_meter_names_its_medium() -> None:
 def test_meter_config_refuses_inverted_flows() -> None:
     with pytest.raises(ValueError, match="leak_min_lph < burst_lph"):
         MeterConfig(device_id="wm-1", household_id="h-1", medium="water", burst_lph=0.5)
+
+
+def test_a_leak_and_a_burst_are_reported_once_until_they_clear() -> None:
+    # 4 L/h for 20 hours is one leak, however long it runs; two dry hours end
+    # it, and 10 more hours of flow are a second leak.
+    found = feed(water(), [1.0] * 4 * 20 + [0.0] * 8 + [1.0] * 4 * 10)
+    assert types(found).count("water_leak") == 2
+    # A burst held for three intervals is one burst; once the flow falls
+    # below half the burst rate, the next one is reported again.
+    found = feed(water(), [0.0, 300.0, 300.0, 300.0, 0.0, 300.0])
+    assert types(found).count("water_burst") == 2

@@ -146,6 +146,7 @@ def test_wearable_silence_is_reported_once() -> None:
         ([0.0, 0.005, 0.005, 0.0], 0, 0),
         ([0.005, 0.005, 0.005], 1, 0),
         ([0.005, 0.005, 0.005, 0.0027, 0.0], 1, 1),
+        ([0.005] * 5 + [0.0] + [0.005] * 3, 2, 1),  # once per exit, again after a return
     ],
 )
 def test_geofence_exit_needs_persistence_and_margin(
