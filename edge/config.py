@@ -138,13 +138,13 @@ def load_config(path: str | Path) -> GatewayConfig:
     """Read and validate a gateway YAML file; raise ConfigError naming each problem."""
     file = Path(path)
     try:
-        size = file.stat().st_size
+        info = file.stat()
     except FileNotFoundError:
         raise ConfigError(
             str(file), ["file not found; pass the gateway YAML with --config"]
         ) from None
-    if size > MAX_CONFIG_BYTES:
-        raise ConfigError(str(file), [f"file is {size} bytes, limit {MAX_CONFIG_BYTES}"])
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(str(file), [f"file is {info.st_size} bytes, limit {MAX_CONFIG_BYTES}"])
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -152,7 +152,7 @@ def load_config(path: str | Path) -> GatewayConfig:
     if not isinstance(raw, dict):
         raise ConfigError(str(file), [f"expected a mapping at the top, got {type(raw).__name__}"])
     config = parse_config(raw, source=str(file))
-    mode = file.stat().st_mode & 0o777
+    mode = info.st_mode & 0o777
     secrets = secret_fields(config)
     if mode & 0o077 and secrets:
         logger.warning(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -47,7 +48,7 @@ def _read_file(path: Path) -> str:
         raise ValueError(f"secret file {path} does not exist") from None
     except OSError as exc:
         raise ValueError(f"secret file {path} cannot be read ({exc.strerror})") from None
-    if not path.is_file():
+    if not stat.S_ISREG(info.st_mode):
         raise ValueError(f"secret file {path} is not a regular file")
     if info.st_size > MAX_SECRET_FILE_BYTES:
         raise ValueError(
