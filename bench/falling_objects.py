@@ -1,6 +1,6 @@
 """Benchmark of the falling-object detector on simulated evaluation episodes.
 
-    python -m bench.falling_objects --json [--workers 2] [--fall 300] [--distractor 30]
+    python -m bench.falling_objects --json [--workers 2] [--fall 300] [--distractor 150]
     python -m bench.falling_objects --json --cost-only [--cost-repeats 5]
     python -m bench.falling_objects --json --seeds tune
     python -m bench.falling_objects --json --seeds dev --fall 240 --condition night
@@ -14,13 +14,14 @@ runs fall episodes of the development seeds (no distractor footage, so no
 false-alarm rate), optionally all in one ``--condition``, to judge a
 front-end change on more falls than the tuning set holds. ``--seeds check``
 runs two hours of distractor footage no threshold was picked on (no falls,
-so no recall), to check the false-alarm rate on more than the benchmark's
-30 minutes. Detection is scored on episodes rendered at the analysis
+so no recall), which classifier comparisons look at
+(``models.trajectory.compare``). Detection is scored on episodes rendered at the analysis
 resolution (960x540); the per-frame cost is measured separately on
 1920x1080 frames on one core.
 
 Metrics: recall (fall episodes with an alarm on the true object);
-false_alarms_per_hour (alarms in distractor-only footage); floor_exact and
+false_alarms_per_hour (alarms in distractor-only footage), both with exact
+95 % intervals (``*_ci95``); floor_exact and
 floor_within_1 (over detected falls); alarm_latency_p95_ms (stream time from
 the last frame showing the object to the frame whose processing emitted the
 event, plus the CPU time of building and emitting it); analysis_ms_per_frame_p50
@@ -42,6 +43,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from scipy import stats
 
 from edge.falling.analysis import TrackJudge
 from edge.falling.config import FallingConfig
@@ -154,6 +156,24 @@ def _ratio(count: float, over: float, places: int) -> float | None:
     return round(count / over, places) if over else None
 
 
+def recall_interval(caught: int, falls: int) -> list[float] | None:
+    """Exact (Clopper-Pearson) 95 % interval of a recall of ``caught`` in ``falls``."""
+    if falls == 0:
+        return None
+    low = float(stats.beta.ppf(0.025, caught, falls - caught + 1)) if caught else 0.0
+    high = float(stats.beta.ppf(0.975, caught + 1, falls - caught)) if caught < falls else 1.0
+    return [round(low, 4), round(high, 4)]
+
+
+def rate_interval(count: int, hours: float) -> list[float] | None:
+    """Exact (Poisson) 95 % interval of an hourly rate from ``count`` events in ``hours``."""
+    if hours <= 0:
+        return None
+    low = float(stats.chi2.ppf(0.025, 2 * count)) / 2 if count else 0.0
+    high = float(stats.chi2.ppf(0.975, 2 * count + 2)) / 2
+    return [round(low / hours, 3), round(high / hours, 3)]
+
+
 def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     """Detection figures of one detector (``alarms`` or ``baseline``)."""
     falls = [r for r in results if r["kind"] == "fall"]
@@ -176,9 +196,12 @@ def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     conditions = sorted(by_condition.items())
     out: dict[str, Any] = {
         "recall": _ratio(detected, len(falls), 4),
+        "recall_ci95": recall_interval(detected, len(falls)),
         "recall_by_condition": {name: _ratio(sum(c), len(c), 3) for name, c in conditions},
         "falls_by_condition": {name: len(c) for name, c in conditions},
         "false_alarms_per_hour": _ratio(false_alarms, hours, 3),
+        "false_alarms_per_hour_ci95": rate_interval(false_alarms, hours),
+        "false_alarms": false_alarms,
         "floor_exact": _ratio(sum(e == 0 for e in floors), len(floors), 4),
         "floor_within_1": _ratio(sum(abs(e) <= 1 for e in floors), len(floors), 4),
         "stray_alarms_in_fall_episodes": stray,
