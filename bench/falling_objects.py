@@ -43,11 +43,11 @@ from typing import Any
 
 import cv2
 import numpy as np
-from scipy import stats
 
 from edge.falling.analysis import TrackJudge
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector, same_object
+from edge.falling.intervals import rate_interval, share_interval
 from edge.falling.trajectory import TrackPoints, estimate_release
 from models.trajectory import seeds
 from models.trajectory.dataset import is_on_object
@@ -156,24 +156,6 @@ def _ratio(count: float, over: float, places: int) -> float | None:
     return round(count / over, places) if over else None
 
 
-def recall_interval(caught: int, falls: int) -> list[float] | None:
-    """Exact (Clopper-Pearson) 95 % interval of a recall of ``caught`` in ``falls``."""
-    if falls == 0:
-        return None
-    low = float(stats.beta.ppf(0.025, caught, falls - caught + 1)) if caught else 0.0
-    high = float(stats.beta.ppf(0.975, caught + 1, falls - caught)) if caught < falls else 1.0
-    return [round(low, 4), round(high, 4)]
-
-
-def rate_interval(count: int, hours: float) -> list[float] | None:
-    """Exact (Poisson) 95 % interval of an hourly rate from ``count`` events in ``hours``."""
-    if hours <= 0:
-        return None
-    low = float(stats.chi2.ppf(0.025, 2 * count)) / 2 if count else 0.0
-    high = float(stats.chi2.ppf(0.975, 2 * count + 2)) / 2
-    return [round(low / hours, 3), round(high / hours, 3)]
-
-
 def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     """Detection figures of one detector (``alarms`` or ``baseline``)."""
     falls = [r for r in results if r["kind"] == "fall"]
@@ -196,7 +178,7 @@ def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     conditions = sorted(by_condition.items())
     out: dict[str, Any] = {
         "recall": _ratio(detected, len(falls), 4),
-        "recall_ci95": recall_interval(detected, len(falls)),
+        "recall_ci95": share_interval(detected, len(falls)),
         "recall_by_condition": {name: _ratio(sum(c), len(c), 3) for name, c in conditions},
         "falls_by_condition": {name: len(c) for name, c in conditions},
         "false_alarms_per_hour": _ratio(false_alarms, hours, 3),

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bench.falling_objects import SEED_SETS, rate_interval, recall_interval, score
+from bench.falling_objects import SEED_SETS, score
+from edge.falling.intervals import rate_interval, share_interval
 from models.trajectory import seeds
 
 
@@ -89,26 +90,9 @@ def test_distractor_footage_alone_has_a_false_alarm_rate_and_no_recall() -> None
     assert report["false_alarms_per_hour"] == 1.0
 
 
-def test_recall_interval_is_exact_and_closed_at_the_ends() -> None:
-    # Clopper-Pearson: all caught still leaves the lower end below 1, none the upper above 0.
-    assert recall_interval(10, 10) == [pytest.approx(0.6915, abs=1e-4), 1.0]
-    assert recall_interval(0, 10) == [0.0, pytest.approx(0.3085, abs=1e-4)]
-    low, high = recall_interval(268, 300) or [0.0, 0.0]
-    assert low < 268 / 300 < high
-    assert recall_interval(0, 0) is None
-
-
-def test_false_alarm_interval_says_how_little_half_an_hour_shows() -> None:
-    # No alarm in 30 minutes is consistent with up to 7.4 an hour (3.69 expected events).
-    assert rate_interval(0, 0.5) == [0.0, pytest.approx(7.378, abs=1e-3)]
-    low, high = rate_interval(3, 2.0) or [0.0, 0.0]
-    assert low < 1.5 < high
-    assert rate_interval(0, 0.0) is None
-
-
 def test_report_carries_the_intervals_and_the_count() -> None:
     report = score([fall("day", caught=True), fall("day", caught=False), quiet(1)], "alarms")
     assert report["false_alarms"] == 1
-    assert report["recall_ci95"] == recall_interval(1, 2)
+    assert report["recall_ci95"] == share_interval(1, 2)
     assert report["false_alarms_per_hour_ci95"] == rate_interval(1, 0.5)
     assert score([fall("day", caught=True)], "alarms")["false_alarms_per_hour_ci95"] is None
