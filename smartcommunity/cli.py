@@ -97,6 +97,78 @@ def edge(config_path: Path) -> None:
     gateway.stop()
 
 
+@main.command("falling-check")
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="Gateway YAML."
+)
+@click.argument("camera")
+@click.argument(
+    "videos", metavar="VIDEO...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--goal",
+    type=click.FloatRange(min=0.0),
+    default=0.5,
+    show_default=True,
+    help="False alarms an hour the threshold should keep to.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Closest tracks listed.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+def falling_check(
+    config_path: Path, camera: str, videos: tuple[Path, ...], goal: float, top: int, as_json: bool
+) -> None:
+    """Replay a façade camera's ordinary footage (no throws) and report its false alarms."""
+    import json
+
+    from edge.config import load_config
+    from edge.falling.errors import FallingError
+    from edge.falling.sitecheck import check_footage
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    cameras = {c.source.id: c for c in config.facade_cameras}
+    if camera not in cameras:
+        known = ", ".join(sorted(cameras)) or "none"
+        raise click.ClickException(f"{config_path}: no facade camera {camera!r} (cameras: {known})")
+    try:
+        report = check_footage(cameras[camera].falling, list(videos), goal_per_hour=goal, top=top)
+    except FallingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    rate, interval = report["alarms_per_hour"], report["alarms_per_hour_ci95"]
+    click.echo(
+        f"camera {camera}: {report['hours']:.2f} h replayed; alarms: {report['alarms']} "
+        f"({rate} an hour, 95 % interval {interval[0]}-{interval[1]}); "
+        f"{report['candidate_tracks']} candidate tracks"
+    )
+    needed = report["threshold_for_goal"]
+    if report["threshold"] is None:
+        click.echo("no classifier configured: the physics rule decides alone")
+    elif needed is None:
+        click.echo(f"no threshold under 1 keeps these tracks to {goal} an hour")
+    else:
+        click.echo(
+            f"threshold {report['threshold']}; at most {goal} an hour of these tracks "
+            f"from threshold {needed:.4f}"
+        )
+    for track in report["top_tracks"]:
+        click.echo(
+            f"  {track['score']:.4f} {'ALARM ' if track['alarm'] else ''}{track['video']} "
+            f"at {track['start_s']} s, {track['duration_s']} s, {track['drop_m']} m down, "
+            f"from floor {track['floor']} (x {track['x_px']}, y {track['y_px']})"
+        )
+
+
 @main.group()
 def protocol() -> None:
     """Protocol v1 tools."""

@@ -28,22 +28,12 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.falling.classifier import TrajectoryClassifier
+from edge.falling.sitecheck import threshold_for
 from models.trajectory import dataset, seeds
 from models.trajectory.train import load_or_build
 from simulators.facade import make_episode
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def threshold_for(false_scores: FloatArray, k: int) -> float:
-    """The lowest threshold at which at most ``k`` of ``false_scores`` reach it."""
-    if k < 0:
-        raise ValueError(f"k must be at least 0, got {k}")
-    ranked = np.sort(np.asarray(false_scores, dtype=np.float64))[::-1]
-    if k >= len(ranked):
-        return 0.0
-    # Just above the (k+1)-th highest; ties with it are all left out.
-    return float(np.nextafter(ranked[k], np.inf))
 
 
 def candidate_features(tracks: dataset.Tracks) -> FloatArray:

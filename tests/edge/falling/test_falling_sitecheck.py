@@ -1,0 +1,168 @@
+"""Replaying a camera's recorded footage: alarms, closest tracks, the threshold for a goal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from edge.falling.config import FallingConfig
+from edge.falling.sitecheck import SiteCheckError, check_footage
+from models.trajectory.registry import shipped_classifier
+from simulators.facade import FPS, Episode, make_episode
+from smartcommunity.cli import main
+
+FALL_SEED = 500_003  # a test seed of the façade simulator, the one the detector test uses
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = FPS) -> Path:
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.fixture(scope="module")
+def episode() -> Episode:
+    return make_episode(FALL_SEED, "fall", condition="day", distractors=())
+
+
+@pytest.fixture(scope="module")
+def fall_video(tmp_path_factory: pytest.TempPathFactory, episode: Episode) -> Path:
+    frames = [frame for _, frame in episode.frames()]
+    return write_video(tmp_path_factory.mktemp("footage") / "fall.mp4", frames)
+
+
+def camera_config(episode: Episode, *, classifier: bool = True) -> FallingConfig:
+    return FallingConfig(
+        gateway_id="gw-a",
+        calibration=episode.calibration,
+        classifier=shipped_classifier() if classifier else None,
+    )
+
+
+def test_a_throw_in_the_footage_is_the_alarm_the_gateway_would_raise(
+    episode: Episode, fall_video: Path
+) -> None:
+    report = check_footage(camera_config(episode), [fall_video])
+    assert episode.truth is not None
+    frames = sum(1 for _ in episode.frames())
+    assert report["hours"] == pytest.approx(frames / FPS / 3600, abs=1e-4)
+    assert report["alarms"] == 1
+    assert report["videos"] == [
+        {"video": str(fall_video), "seconds": pytest.approx(frames / FPS, abs=0.01), "alarms": 1}
+    ]
+    top = report["top_tracks"][0]
+    assert top["alarm"] and top["score"] >= report["threshold"] == shipped_classifier().threshold
+    assert abs(top["floor"] - episode.truth.floor) <= 1
+    low, high = report["alarms_per_hour_ci95"]
+    assert 0 < low < report["alarms_per_hour"] < high
+    # To keep to 0.5 an hour over a few seconds, no track may alarm at all.
+    assert report["threshold_for_goal"] is None or report["threshold_for_goal"] > top["score"]
+    scores = [t["score"] for t in report["top_tracks"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_generous_goal_lets_the_tracks_through(episode: Episode, fall_video: Path) -> None:
+    report = check_footage(camera_config(episode), [fall_video], goal_per_hour=1e6, top=1)
+    assert report["threshold_for_goal"] == 0.0
+    assert len(report["top_tracks"]) == 1 <= report["candidate_tracks"]
+
+
+def test_the_physics_rule_alone_has_no_threshold_to_suggest(
+    episode: Episode, fall_video: Path
+) -> None:
+    report = check_footage(camera_config(episode, classifier=False), [fall_video])
+    assert report["threshold"] is None and report["threshold_for_goal"] is None
+    assert report["alarms"] == sum(t["alarm"] for t in report["top_tracks"])
+
+
+def test_footage_that_cannot_be_replayed_is_refused_with_the_reason(
+    tmp_path: Path, episode: Episode
+) -> None:
+    config = camera_config(episode)
+    frame = next(iter(episode.frames()))[1]
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n" * 100, encoding="utf-8")
+    slow = write_video(tmp_path / "slow.mp4", [frame] * 5, fps=10.0)
+    square = write_video(tmp_path / "square.mp4", [frame[:, : frame.shape[0]].copy()] * 5)
+    cases = [
+        ([tmp_path / "missing.mp4"], "no such file"),
+        ([tmp_path], "no such file"),
+        ([text], "not a video OpenCV can read"),
+        ([slow], "recorded at 10 fps, the camera is configured for 25"),
+        ([square], "expected a frame of aspect 1920:1080"),
+        ([], "no footage given"),
+    ]
+    for videos, message in cases:
+        with pytest.raises(SiteCheckError, match=message):
+            check_footage(config, videos)
+    with pytest.raises(SiteCheckError, match="at least 0 an hour"):
+        check_footage(config, [slow], goal_per_hour=-1.0)
+
+
+def gateway_yaml(path: Path, episode: Episode) -> Path:
+    classifier = shipped_classifier()
+    camera = {
+        "source": {"type": "file", "id": "cam-facade-1", "path": "/dev/null"},
+        "falling": {
+            "gateway_id": "gw-a",
+            "calibration": episode.calibration.model_dump(mode="json"),
+            "classifier": {
+                "path": str(classifier.path),
+                "sha256": classifier.sha256,
+                "threshold": classifier.threshold,
+            },
+        },
+    }
+    config = {
+        "gateway_id": "gw-a",
+        "broker": {"port": 1},
+        "outbox": {"path": str(path.parent / "outbox.sqlite")},
+        "facade_cameras": [camera],
+    }
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def test_command_line_reports_in_json_and_in_words(
+    tmp_path: Path, episode: Episode, fall_video: Path
+) -> None:
+    config = gateway_yaml(tmp_path / "gw.yaml", episode)
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["falling-check", "--config", str(config), "cam-facade-1", str(fall_video), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["camera"] == episode.calibration.camera_id and report["alarms"] == 1
+    words = runner.invoke(
+        main, ["falling-check", "--config", str(config), "cam-facade-1", str(fall_video)]
+    )
+    assert words.exit_code == 0, words.output
+    assert "alarms: 1 (" in words.output and f"ALARM {fall_video} at" in words.output
+
+
+def test_command_line_names_what_is_wrong(tmp_path: Path, episode: Episode) -> None:
+    config = gateway_yaml(tmp_path / "gw.yaml", episode)
+    runner = CliRunner()
+    unknown = runner.invoke(main, ["falling-check", "--config", str(config), "cam-9", "x.mp4"])
+    assert unknown.exit_code == 1
+    assert "no facade camera 'cam-9' (cameras: cam-facade-1)" in unknown.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("gateway_id: [unclosed\n", encoding="utf-8")
+    bad = runner.invoke(main, ["falling-check", "--config", str(broken), "cam-facade-1", "x.mp4"])
+    assert bad.exit_code == 1 and "not valid YAML" in bad.output
+    missing = runner.invoke(
+        main, ["falling-check", "--config", str(config), "cam-facade-1", "x.mp4"]
+    )
+    assert missing.exit_code == 1 and "x.mp4: no such file" in missing.output
+    no_video = runner.invoke(main, ["falling-check", "--config", str(config), "cam-facade-1"])
+    assert no_video.exit_code == 2 and "Missing argument" in no_video.output
