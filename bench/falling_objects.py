@@ -15,19 +15,19 @@ false-alarm rate), optionally all in one ``--condition``, to judge a
 front-end change on more falls than the tuning set holds. ``--seeds check``
 runs two hours of distractor footage no threshold was picked on (no falls,
 so no recall), which classifier comparisons look at
-(``models.trajectory.compare``). Detection is scored on episodes rendered at the analysis
-resolution (960x540); the per-frame cost is measured separately on
-1920x1080 frames on one core.
+(``models.trajectory.compare``). Detection is scored on episodes rendered
+at the analysis resolution (960x540); the per-frame cost is measured
+separately on 1920x1080 frames on one core.
 
 Metrics: recall (fall episodes with an alarm on the true object);
 false_alarms_per_hour (alarms in distractor-only footage), both with exact
-95 % intervals (``*_ci95``); floor_exact and
-floor_within_1 (over detected falls); alarm_latency_p95_ms (stream time from
-the last frame showing the object to the frame whose processing emitted the
-event, plus the CPU time of building and emitting it); analysis_ms_per_frame_p50
-(CPU time of the analysing thread; one core). The machine the benchmark
-runs on is shared, so wall-clock figures, inflated by other jobs, are
-reported beside them with a ``_wall_shared_host`` suffix.
+95 % intervals (``*_ci95``); floor_exact and floor_within_1 (over detected
+falls); alarm_latency_p95_ms (stream time from the last frame showing the
+object to the frame whose processing emitted the event, plus the CPU time of
+building and emitting it); analysis_ms_per_frame_p50 (CPU time of the
+analysing thread; one core). The machine the benchmark runs on is shared, so
+wall-clock figures, inflated by other jobs, are reported beside them with a
+``_wall_shared_host`` suffix.
 """
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ def falling_check(
     else:
         click.echo(
             f"threshold {report['threshold']}; at most {goal} an hour of these tracks "
-            f"from threshold {needed:.4f}"
+            f"from threshold {needed}"
         )
     for track in report["top_tracks"]:
         click.echo(
