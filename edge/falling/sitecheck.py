@@ -12,6 +12,7 @@ the gateway and dropped.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,7 +43,9 @@ class SiteCheckError(FallingError):
 
 
 @dataclass(frozen=True)
-class _Track:
+class ReplayedTrack:
+    """A candidate track of the replayed footage: the file it is in and its verdict."""
+
     video: str
     verdict: Verdict
 
@@ -102,21 +105,46 @@ def _frames(path: Path, fps: float) -> Iterator[tuple[float, npt.NDArray[np.uint
         capture.release()
 
 
-def _replay(config: FallingConfig, path: Path) -> tuple[float, list[_Track], int]:
-    """Seconds of footage, every judged candidate track, and the alarms raised.
+class Tally:
+    """Every candidate track's score, and the ``top`` highest-scoring tracks themselves.
+
+    Snow gives about a thousand candidate tracks a minute: keeping each track
+    over hours of footage would take gigabytes, the scores alone little.
+    """
+
+    def __init__(self, top: int) -> None:
+        self.scores: list[float] = []
+        self._top = top
+        self._heap: list[tuple[float, int, ReplayedTrack]] = []
+
+    def add(self, track: ReplayedTrack) -> None:
+        self.scores.append(track.verdict.score)
+        # The sequence number breaks ties, so tracks themselves are never compared.
+        item = (track.verdict.score, len(self.scores), track)
+        if len(self._heap) < self._top:
+            heapq.heappush(self._heap, item)
+        elif self._top and item[:2] > self._heap[0][:2]:
+            heapq.heapreplace(self._heap, item)
+
+    def closest(self) -> list[ReplayedTrack]:
+        """The kept tracks, highest score first (earliest first among equals)."""
+        return [t for _, _, t in sorted(self._heap, key=lambda item: (-item[0], item[1]))]
+
+
+def _replay(config: FallingConfig, path: Path, tally: Tally) -> tuple[float, int]:
+    """Replay one file into ``tally``; return its seconds of footage and the alarms raised.
 
     The camera's own detector runs as at the gateway (de-duplication,
     evidence and all); each track it judges is judged once more here to
     keep its score, which costs little beside the frames.
     """
     sink = _DiscardSink()
-    tracks: list[_Track] = []
     judge = judge_for(config)
 
     def judged(points: TrackPoints) -> None:
         verdict = judge.judge(points)
         if verdict is not None and is_candidate(verdict.features):
-            tracks.append(_Track(str(path), verdict))
+            tally.add(ReplayedTrack(str(path), verdict))
 
     detector = FallingObjectDetector(config=config, sink=sink, judge=judge, on_track=judged)
     seconds = 0.0
@@ -127,7 +155,7 @@ def _replay(config: FallingConfig, path: Path) -> tuple[float, list[_Track], int
     except FrameError as exc:
         raise SiteCheckError(f"{path}: {exc}") from exc
     detector.finish(seconds)
-    return seconds, tracks, sink.events
+    return seconds, sink.events
 
 
 def check_footage(
@@ -149,20 +177,18 @@ def check_footage(
         raise SiteCheckError("no footage given")
     if goal_per_hour < 0:
         raise SiteCheckError(f"the goal is a rate of at least 0 an hour, got {goal_per_hour}")
+    tally = Tally(top)
     seconds = 0.0
-    tracks: list[_Track] = []
     alarms = 0
     replayed = []
     for path in videos:
-        length, found, raised = _replay(config, path)
+        length, raised = _replay(config, path, tally)
         seconds += length
-        tracks += found
         alarms += raised
         replayed.append({"video": str(path), "seconds": round(length, 2), "alarms": raised})
     hours = seconds / 3600
-    scores = np.array([track.verdict.score for track in tracks], dtype=np.float64)
+    scores = np.array(tally.scores, dtype=np.float64)
     classifier = config.classifier
-    ranked = sorted(tracks, key=lambda track: track.verdict.score, reverse=True)[:top]
     return {
         "camera": config.calibration.camera_id,
         "videos": replayed,
@@ -171,12 +197,12 @@ def check_footage(
         "alarms": alarms,
         "alarms_per_hour": round(alarms / hours, 3) if hours else None,
         "alarms_per_hour_ci95": rate_interval(alarms, hours),
-        "candidate_tracks": len(tracks),
+        "candidate_tracks": len(tally.scores),
         "goal_per_hour": goal_per_hour,
         "threshold_for_goal": (
             None if classifier is None else _threshold_for_goal(scores, hours, goal_per_hour)
         ),
-        "top_tracks": [_describe(track, config) for track in ranked],
+        "top_tracks": [_describe(track, config) for track in tally.closest()],
     }
 
 
@@ -191,7 +217,7 @@ def _threshold_for_goal(
     return rounded if rounded < 1.0 else None
 
 
-def _describe(track: _Track, config: FallingConfig) -> dict[str, Any]:
+def _describe(track: ReplayedTrack, config: FallingConfig) -> dict[str, Any]:
     verdict = track.verdict
     values = dict(zip(FEATURE_NAMES, verdict.features.tolist(), strict=True))
     release = verdict.release or estimate_release(verdict.points, config.calibration)

@@ -11,8 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from edge.falling.analysis import Verdict
 from edge.falling.config import FallingConfig
-from edge.falling.sitecheck import SiteCheckError, check_footage
+from edge.falling.sitecheck import ReplayedTrack, SiteCheckError, Tally, check_footage
+from edge.falling.trajectory import TrackPoints
 from models.trajectory.registry import shipped_classifier
 from simulators.facade import FPS, Episode, make_episode
 from smartcommunity.cli import main
@@ -166,3 +168,21 @@ def test_command_line_names_what_is_wrong(tmp_path: Path, episode: Episode) -> N
     assert missing.exit_code == 1 and "x.mp4: no such file" in missing.output
     no_video = runner.invoke(main, ["falling-check", "--config", str(config), "cam-facade-1"])
     assert no_video.exit_code == 2 and "Missing argument" in no_video.output
+
+
+def verdict(score: float) -> Verdict:
+    points = TrackPoints(t=np.zeros(1), x=np.zeros(1), y=np.zeros(1), area=np.ones(1))
+    return Verdict(points, np.zeros(1), False, score, False, None)
+
+
+def test_only_the_closest_tracks_are_kept_but_every_score_is_counted() -> None:
+    tally = Tally(top=3)
+    scores = [0.2, 0.9, 0.1, 0.9, 0.5, 0.95, 0.3]
+    for i, score in enumerate(scores):
+        tally.add(ReplayedTrack(f"v{i}", verdict(score)))
+    assert tally.scores == scores
+    # Highest first; of two equal scores the earlier track is listed first.
+    assert [t.video for t in tally.closest()] == ["v5", "v1", "v3"]
+    none = Tally(top=0)
+    none.add(ReplayedTrack("v", verdict(0.99)))
+    assert none.closest() == [] and none.scores == [0.99]
