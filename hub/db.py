@@ -28,6 +28,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (6, "0006_rules.sql"),
     (7, "0007_raw_release.sql"),
     (8, "0008_gate_answers.sql"),
+    (9, "0009_alert_outcome.sql"),
 ]
 PARTITION_DAYS_BEHIND = 7
 PARTITION_DAYS_AHEAD = 3

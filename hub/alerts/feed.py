@@ -18,7 +18,8 @@ ALERT_COLUMNS = (
     "a.id, a.type, a.severity, a.status, a.level, a.source, a.gateway_id, a.device_id,"
     " a.site_id, a.site_path, a.community_id, a.resident_id, a.channel, a.count,"
     " a.first_seen, a.last_seen, a.ack_due, a.resolve_due, a.assignee, a.disposition,"
-    " a.instructions, a.satisfaction, a.data, a.evidence, a.last_event::text AS last_event"
+    " a.instructions, a.satisfaction, a.outcome, a.data, a.evidence,"
+    " a.last_event::text AS last_event"
 )
 
 

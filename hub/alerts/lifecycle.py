@@ -20,6 +20,8 @@ from hub.auth.users import User
 from hub.push import PushConfig, enqueue_alert
 
 Action = Literal["acknowledge", "dispatch", "resolve", "close", "escalate", "hand_back"]
+# What the alert turned out to be, said when resolving it.
+Outcome = Literal["genuine", "false_alarm"]
 OPEN = ("new", "acknowledged", "dispatched")
 
 
@@ -54,7 +56,7 @@ RULES: dict[Action, Rule] = {
     ),
     "resolve": Rule(
         ("acknowledged", "dispatched"),
-        "status = 'resolved', resolved_at = %(now)s, disposition = %(note)s",
+        "status = 'resolved', resolved_at = %(now)s, disposition = %(note)s, outcome = %(outcome)s",
         _HANDLERS,
     ),
     "close": Rule(
@@ -90,6 +92,7 @@ class Request:
     note: str = ""
     assignee: str | None = None
     satisfaction: int | None = None
+    outcome: Outcome | None = None
 
 
 def _check_request(req: Request) -> None:
@@ -99,6 +102,8 @@ def _check_request(req: Request) -> None:
         raise TransitionRefused(422, "resolve needs a disposition note: what was done")
     if req.action == "close" and req.satisfaction is None:
         raise TransitionRefused(422, "close needs the resident's satisfaction rating (1-5)")
+    if req.outcome is not None and req.action != "resolve":
+        raise TransitionRefused(422, "an outcome (genuine or false_alarm) is said when resolving")
     if req.action in ("escalate", "hand_back") and not req.note.strip():
         raise TransitionRefused(422, f"{req.action} needs a note: why, or the instructions")
 
@@ -124,6 +129,7 @@ def apply(
         "note": req.note,
         "assignee": req.assignee,
         "satisfaction": req.satisfaction,
+        "outcome": req.outcome,
         "level": rule.from_level,
     }
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
@@ -149,6 +155,7 @@ def apply(
                 "note": req.note,
                 "assignee": req.assignee,
                 "satisfaction": req.satisfaction,
+                "outcome": req.outcome,
             },
         )
     return row

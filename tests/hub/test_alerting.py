@@ -120,6 +120,41 @@ def test_full_closed_loop_with_audit_trail(api: TestClient) -> None:
     assert report["ok"] is True and report["rows"] >= 7
 
 
+def test_resolving_says_whether_it_was_a_false_alarm_and_the_hub_counts_them(
+    api: TestClient,
+) -> None:
+    gas, leak = alert_id(api, "gw-a", "gas_alarm"), alert_id(api, "gw-a", "water_leak")
+    for alert, outcome in [(gas, "false_alarm"), (leak, "genuine")]:
+        act(api, "one-duty", alert, "acknowledge")
+        resolved = act(api, "one-duty", alert, "resolve", note="现场核实", outcome=outcome).json()
+        assert (resolved["status"], resolved["outcome"]) == ("resolved", outcome)
+    detail = api.get(f"/api/v1/alerts/{gas}", headers=sign_in(api, "one-duty")).json()
+    assert detail["outcome"] == "false_alarm"
+    assert detail["timeline"][-1]["detail"]["outcome"] == "false_alarm"
+    other = alert_id(api, "gw-b", "gas_alarm")
+    act(api, "two-duty", other, "acknowledge")
+    act(api, "two-duty", other, "resolve", note="已处理")  # no verdict given
+
+    rows = api.get("/api/v1/alerts/outcomes", headers=sign_in(api, "street")).json()
+    counts = {
+        (r["gateway_id"], r["type"]): (r["genuine"], r["false_alarm"], r["unjudged"]) for r in rows
+    }
+    assert counts == {
+        ("gw-a", "gas_alarm"): (0, 1, 0),
+        ("gw-a", "water_leak"): (1, 0, 0),
+        ("gw-b", "gas_alarm"): (0, 0, 1),
+    }
+    assert rows[0]["false_alarm_share"] == 1.0  # most false first
+    assert next(r for r in rows if r["gateway_id"] == "gw-b")["false_alarm_share"] is None
+    mine = api.get(
+        "/api/v1/alerts/outcomes", headers=sign_in(api, "two-duty"), params={"type": "gas_alarm"}
+    ).json()
+    assert [(r["gateway_id"], r["unjudged"]) for r in mine] == [("gw-b", 1)]
+    for params in ({"days": 0}, {"days": 400}, {"type": "x" * 65}):
+        refused = api.get("/api/v1/alerts/outcomes", headers=sign_in(api, "street"), params=params)
+        assert refused.status_code == 422
+
+
 @pytest.mark.parametrize(
     ("steps", "action", "body", "code", "fragment"),
     [
@@ -132,6 +167,8 @@ def test_full_closed_loop_with_audit_trail(api: TestClient) -> None:
         ([], "escalate", {}, 422, "needs a note"),
         ([], "close", {"satisfaction": 9}, 422, "less than or equal to 5"),
         ([], "teleport", {}, 422, "acknowledge"),
+        ([], "acknowledge", {"outcome": "false_alarm"}, 422, "said when resolving"),
+        (["acknowledge"], "resolve", {"note": "x", "outcome": "maybe"}, 422, "genuine"),
     ],
 )
 def test_invalid_transitions_are_refused_with_a_reason(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.alerts.audit import verify_chain
 from hub.alerts.feed import ALERT_COLUMNS, changes_after, last_change_id
-from hub.alerts.lifecycle import Action, Request, TransitionRefused, apply
+from hub.alerts.lifecycle import Action, Outcome, Request, TransitionRefused, apply
 from hub.api.deps import DbDep, OverseerDep, RuntimeDep, UserDep, user_from_token
 from hub.auth.scope import alert_condition, path_condition
 from hub.auth.users import AuthError
@@ -30,6 +30,9 @@ class ActionBody(BaseModel):
     note: str = Field(default="", max_length=2000, description="Disposition, reason, feedback.")
     assignee: str | None = Field(default=None, max_length=100, description="For dispatch.")
     satisfaction: int | None = Field(default=None, ge=1, le=5, description="For close.")
+    outcome: Outcome | None = Field(
+        default=None, description="For resolve: genuine (属实) or false_alarm (误报)."
+    )
 
 
 @router.get("/alerts")
@@ -56,6 +59,35 @@ def list_alerts(
     ).fetchall()
 
 
+@router.get("/alerts/outcomes")
+def outcomes(
+    db: DbDep,
+    user: UserDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+    alert_type: Annotated[str | None, Query(alias="type", max_length=64)] = None,
+) -> list[dict[str, Any]]:
+    """Per source (gateway and device) and alert type: alerts resolved in the last ``days``.
+
+    Each row counts those resolved as genuine (属实), as false alarms (误报)
+    and without a verdict, with the false-alarm share of the judged ones:
+    the real false-alarm rate of each camera or detector, most false first.
+    """
+    scope, params = alert_condition(user, "a")
+    return db.execute(
+        "SELECT a.type, a.gateway_id, a.device_id, count(*) AS resolved,"
+        " count(*) FILTER (WHERE a.outcome = 'genuine') AS genuine,"
+        " count(*) FILTER (WHERE a.outcome = 'false_alarm') AS false_alarm,"
+        " count(*) FILTER (WHERE a.outcome IS NULL) AS unjudged,"
+        " round(count(*) FILTER (WHERE a.outcome = 'false_alarm')::numeric"
+        "   / nullif(count(a.outcome), 0), 3)::float AS false_alarm_share"
+        f" FROM alerts a WHERE {scope} AND a.resolved_at >= now() - make_interval(days => %(days)s)"
+        " AND (%(type)s::text IS NULL OR a.type = %(type)s)"
+        " GROUP BY a.type, a.gateway_id, a.device_id"
+        " ORDER BY false_alarm DESC, resolved DESC, a.type, a.gateway_id, a.device_id",
+        params | {"days": days, "type": alert_type},
+    ).fetchall()
+
+
 @router.get("/alerts/{alert_id}")
 def get_alert(alert_id: int, db: DbDep, user: UserDep) -> dict[str, Any]:
     """One alert with its timeline (who did what, when)."""
@@ -78,7 +110,7 @@ def act(
     alert_id: int, action: Action, body: ActionBody, runtime: RuntimeDep, user: UserDep
 ) -> dict[str, Any]:
     """acknowledge | dispatch | resolve | close | escalate | hand_back."""
-    request = Request(action, body.note, body.assignee, body.satisfaction)
+    request = Request(action, body.note, body.assignee, body.satisfaction, body.outcome)
     try:
         with runtime.pool.connection() as conn:
             return apply(conn, user, alert_id, request, datetime.now(UTC), runtime.push)
