@@ -32,6 +32,13 @@ function formFor(action) {
   if (action === "dispatch") {
     return `<label>${esc(t("field.assignee"))}<input name="assignee" required maxlength="100"></label>${note}`;
   }
+  if (action === "resolve") {
+    // 属实 or 误报: the hub counts false alarms per camera and detector from these.
+    const choices = ["genuine", "false_alarm"]
+      .map((o) => `<label class="outcome"><input type="radio" name="outcome" value="${o}" required> ${esc(t(`outcome.${o}`))}</label>`)
+      .join("");
+    return `<fieldset><legend>${esc(t("field.outcome"))}</legend>${choices}</fieldset>${note}`;
+  }
   if (action === "close") {
     const stars = [5, 4, 3, 2, 1]
       .map((n) => `<label class="sat"><input type="radio" name="satisfaction" value="${n}" required>
@@ -50,6 +57,7 @@ export function runAction(alert, action) {
     const body = { note: String(data.get("note") || "") };
     if (data.get("assignee")) body.assignee = String(data.get("assignee"));
     if (data.get("satisfaction")) body.satisfaction = Number(data.get("satisfaction"));
+    if (data.get("outcome")) body.outcome = String(data.get("outcome"));
     return api(`/api/v1/alerts/${alert.id}/${action}`, { method: "POST", body });
   });
 }

@@ -231,7 +231,9 @@ function timelineHtml(rows) {
   const items = rows
     .map((r) => {
       const d = r.detail || {};
-      const extra = [d.assignee, d.note, d.satisfaction ? "★".repeat(d.satisfaction) : ""].filter(Boolean).join(" · ");
+      const extra = [d.outcome ? t(`outcome.${d.outcome}`) : "", d.assignee, d.note, d.satisfaction ? "★".repeat(d.satisfaction) : ""]
+        .filter(Boolean)
+        .join(" · ");
       return `<li><time>${esc(when(r.at))}</time><b>${esc(label("action", r.action))}</b>
         <span>${esc(r.actor)}</span>${extra ? `<p>${esc(extra)}</p>` : ""}</li>`;
     })
@@ -261,6 +263,7 @@ export function detailHtml(a, sites, actions) {
       ${field("detail.first", when(a.first_seen))}
       ${field("detail.last", when(a.last_seen))}
       ${field("detail.assignee", a.assignee)}
+      ${field("detail.outcome", a.outcome ? t(`outcome.${a.outcome}`) : "")}
       ${field("detail.disposition", a.disposition)}
       ${field("detail.instructions", a.instructions)}
       ${field("detail.satisfaction", a.satisfaction ? `${"★".repeat(a.satisfaction)} ${t(`sat.${a.satisfaction}`)}` : "")}

@@ -22,8 +22,8 @@ def act(tab: Tab, action: str, **form: str) -> None:
     if form:
         dialog = tab.page.locator("dialog[open]")
         for name, value in form.items():
-            if name == "satisfaction":
-                dialog.locator(f"input[name=satisfaction][value='{value}']").check()
+            if name in ("satisfaction", "outcome"):
+                dialog.locator(f"input[name={name}][value='{value}']").check()
             else:
                 dialog.locator(f"[name={name}]").fill(value)
         dialog.locator("button[type=submit]").click()
@@ -56,16 +56,27 @@ def test_a_new_alert_arrives_live_and_is_handled_to_closure(tab: Tab, tmp_path: 
     tab.page.wait_for_selector("li[data-type=sos][data-status=acknowledged]")
     act(tab, "dispatch", assignee="网格员 王磊", note="上门查看")
     tab.page.wait_for_selector("li[data-type=sos][data-status=dispatched]")
-    act(tab, "resolve", note="老人误触，已确认安全")
+    tab.page.click("button[data-action=resolve]")
+    dialog = tab.page.locator("dialog[open]")
+    dialog.locator("[name=note]").fill("老人误触，已确认安全")
+    dialog.locator("button[type=submit]").click()
+    # The browser keeps the dialog open until 属实 or 误报 is chosen.
+    expect(dialog.locator("input[name=outcome]:invalid")).to_have_count(2)
+    expect(dialog).to_be_visible()
+    dialog.locator("button[value=cancel]").click()
+    act(tab, "resolve", outcome="false_alarm", note="老人误触，已确认安全")
     tab.page.wait_for_selector("li[data-type=sos][data-status=resolved]")
+    expect(tab.page.locator(".facts")).to_contain_text("误报")
+    expect(tab.page.locator(".timeline")).to_contain_text("误报 · 老人误触")
     act(tab, "close", satisfaction="5", note="家属表示满意")
     tab.page.wait_for_selector("li[data-type=sos]", state="detached")
     expect(tab.page.locator("#banner.ok")).to_have_text("已完成：关闭")
 
     with psycopg.connect(tab.hub.database_url) as conn:
-        status, satisfaction, feedback, assignee = (
+        status, satisfaction, feedback, assignee, outcome = (
             conn.execute(
-                "SELECT status, satisfaction, feedback, assignee FROM alerts WHERE type = 'sos'"
+                "SELECT status, satisfaction, feedback, assignee, outcome FROM alerts"
+                " WHERE type = 'sos'"
             ).fetchone()
             or ()
         )
@@ -76,11 +87,12 @@ def test_a_new_alert_arrives_live_and_is_handled_to_closure(tab: Tab, tmp_path: 
                 " WHERE a.type = 'sos' AND l.actor = 'one-duty' ORDER BY l.id"
             )
         ]
-    assert (status, satisfaction, feedback, assignee) == (
+    assert (status, satisfaction, feedback, assignee, outcome) == (
         "closed",
         5,
         "家属表示满意",
         "网格员 王磊",
+        "false_alarm",
     )
     assert actions == ["acknowledge", "dispatch", "resolve", "close"]
     assert tab.foreign_requests() == []
