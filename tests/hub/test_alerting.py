@@ -145,6 +145,7 @@ def test_resolving_says_whether_it_was_a_false_alarm_and_the_hub_counts_them(
         ("gw-b", "gas_alarm"): (0, 0, 1),
     }
     assert rows[0]["false_alarm_share"] == 1.0  # most false first
+    assert all(r["resolved"] == r["events"] == 1 for r in rows)
     assert next(r for r in rows if r["gateway_id"] == "gw-b")["false_alarm_share"] is None
     mine = api.get(
         "/api/v1/alerts/outcomes", headers=sign_in(api, "two-duty"), params={"type": "gas_alarm"}

@@ -71,10 +71,12 @@ def outcomes(
     Each row counts those resolved as genuine (属实), as false alarms (误报)
     and without a verdict, with the false-alarm share of the judged ones:
     the real false-alarm rate of each camera or detector, most false first.
+    ``events`` sums the events behind them (repeats while an alert is open
+    join it).
     """
     scope, params = alert_condition(user, "a")
     return db.execute(
-        "SELECT a.type, a.gateway_id, a.device_id, count(*) AS resolved,"
+        "SELECT a.type, a.gateway_id, a.device_id, count(*) AS resolved, sum(a.count) AS events,"
         " count(*) FILTER (WHERE a.outcome = 'genuine') AS genuine,"
         " count(*) FILTER (WHERE a.outcome = 'false_alarm') AS false_alarm,"
         " count(*) FILTER (WHERE a.outcome IS NULL) AS unjudged,"
