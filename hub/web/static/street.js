@@ -30,9 +30,28 @@ function overviewHtml(rows) {
     ${barChart(rows.map((r) => ({ name: r.name, values: [r.open, r.overdue] })), [t("street.open"), t("street.overdue")])}`;
 }
 
+// Sources whose resolved alerts the duty officers judged 误报, worst first.
+const FALSE_ALARM_ROWS = 10;
+
+function falseAlarmsHtml(rows) {
+  const worst = rows.filter((r) => r.false_alarm > 0).slice(0, FALSE_ALARM_ROWS);
+  if (!worst.length) return `<p class="muted">${esc(t("street.noFalseAlarms"))}</p>`;
+  const head = ["street.type", "street.source", "street.resolved", "street.falseAlarms", "street.falseShare"]
+    .map((k, i) => `<th${i > 1 ? ' class="num"' : ""}>${esc(t(k))}</th>`)
+    .join("");
+  const body = worst
+    .map((r) => `<tr data-source="${esc(`${r.gateway_id}/${r.device_id}`)}"><th>${esc(t(`type.${r.type}`))}</th>
+        <td>${esc(r.gateway_id)} / ${esc(r.device_id)}</td><td class="num">${r.resolved}</td>
+        <td class="num warn">${r.false_alarm}</td>
+        <td class="num">${r.false_alarm_share === null ? "—" : `${Math.round(r.false_alarm_share * 100)}%`}</td></tr>`)
+    .join("");
+  return `<table class="grid-table false-alarms"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
 export async function mount(main) {
   main.innerHTML = `<div class="layout street">
-      <section class="panel overview-panel"><h2>${esc(t("street.overview"))}</h2><div id="overview"></div></section>
+      <section class="panel overview-panel"><h2>${esc(t("street.overview"))}</h2><div id="overview"></div>
+        <h3>${esc(t("street.falseAlarmsTitle"))}</h3><div id="false-alarms"></div></section>
       <section class="panel releases-panel"><h2>${esc(t("raw.approvals"))}</h2><div id="releases"></div></section>
       <section class="panel queue-panel"><h2>${esc(t("street.queue"))}</h2><div id="queue"></div></section>
       <section class="panel detail-panel" id="detail"><p class="muted">${esc(t("queue.pick"))}</p></section>
@@ -51,7 +70,9 @@ export async function mount(main) {
   let pending = 0;
   const refresh = async () => {
     try {
-      $("#overview").innerHTML = overviewHtml(await api("/api/v1/supervision"));
+      const [overview, outcomes] = await Promise.all([api("/api/v1/supervision"), api("/api/v1/alerts/outcomes")]);
+      $("#overview").innerHTML = overviewHtml(overview);
+      $("#false-alarms").innerHTML = falseAlarmsHtml(outcomes);
     } catch (error) {
       showError(error);
     }

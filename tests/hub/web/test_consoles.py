@@ -60,6 +60,36 @@ def test_street_sees_escalations_live_and_hands_back(tab: Tab, tmp_path: Path) -
     assert tab.foreign_requests() == []
 
 
+def test_street_sees_which_devices_raise_false_alarms(tab: Tab) -> None:
+    store(tab.hub.database_url, scene())
+    tab.sign_in("street", expect_page="street")
+    tab.page.wait_for_selector("#live.on")
+    expect(tab.page.locator("#false-alarms")).to_contain_text("近30天没有核实为误报的告警")
+    with httpx.Client(base_url=tab.hub.origin) as client:
+        headers = sign_in(client, "one-duty")
+        rows = client.get("/api/v1/alerts", headers=headers).json()
+        alert = next(r for r in rows if r["type"] == "falling_object")
+        for action, body in [
+            ("acknowledge", {}),
+            ("resolve", {"note": "飞虫贴近镜头", "outcome": "false_alarm"}),
+        ]:
+            response = client.post(
+                f"/api/v1/alerts/{alert['id']}/{action}", json=body, headers=headers
+            )
+            assert response.status_code == 200, response.text
+    source = f"{alert['gateway_id']}/{alert['device_id']}"
+    row = tab.page.locator(f"#false-alarms tr[data-source='{source}'] td")
+    row.first.wait_for()  # recounted after the live change, without a reload
+    assert [row.nth(i).inner_text() for i in range(4)] == [
+        f"{alert['gateway_id']} / {alert['device_id']}",
+        "1",
+        "1",
+        "100%",
+    ]
+    expect(tab.page.locator("#false-alarms th").first).to_have_text("类型")
+    assert tab.foreign_requests() == []
+
+
 def test_security_console_health_chart_gate_log_and_confirmed_commands(
     tab: Tab, tmp_path: Path
 ) -> None:
