@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,11 +32,15 @@ from edge.falling.intervals import rate_interval
 from edge.falling.trajectory import FEATURE_NAMES, TrackPoints, estimate_release, is_candidate
 from protocol.models import Event, EvidenceRef, Reading
 
+logger = logging.getLogger(__name__)
+
 # Recordings made at another rate than the camera's would change every speed
 # and acceleration the classifier sees.
 FPS_TOLERANCE = 0.5
 GOAL_PER_HOUR = 0.5
 TOP_TRACKS = 10
+# An hour of footage replays in minutes: say where it is now and then.
+PROGRESS_EVERY_S = 600.0
 
 
 class SiteCheckError(FallingError):
@@ -152,9 +157,12 @@ def _replay(config: FallingConfig, path: Path, tally: Tally) -> tuple[float, int
         for t, frame in _frames(path, config.fps):
             detector.process(t, frame)
             seconds = t + 1 / config.fps
+            if seconds % PROGRESS_EVERY_S < 1 / config.fps:
+                logger.info("%s: %.0f min replayed, %s alarms", path, seconds / 60, sink.events)
     except FrameError as exc:
         raise SiteCheckError(f"{path}: {exc}") from exc
     detector.finish(seconds)
+    logger.info("%s: %.1f min, %s alarms", path, seconds / 60, sink.events)
     return seconds, sink.events
 
 
