@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import cv2
@@ -51,9 +52,11 @@ def camera_config(episode: Episode, *, classifier: bool = True) -> FallingConfig
 
 
 def test_a_throw_in_the_footage_is_the_alarm_the_gateway_would_raise(
-    episode: Episode, fall_video: Path
+    episode: Episode, fall_video: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    report = check_footage(camera_config(episode), [fall_video])
+    with caplog.at_level(logging.INFO, logger="edge.falling.sitecheck"):
+        report = check_footage(camera_config(episode), [fall_video])
+    assert f"{fall_video}: 0.1 min, 1 alarms" in caplog.messages
     assert episode.truth is not None
     frames = sum(1 for _ in episode.frames())
     assert report["hours"] == pytest.approx(frames / FPS / 3600, abs=1e-4)
