@@ -19,11 +19,15 @@ class ReadingSink(Protocol):
         """Store a batch of readings for publishing."""
 
 
-class Sink(ReadingSink, Protocol):
-    """Where a capability sends what it observed. Each call is durable on return."""
+class EventSink(Protocol):
+    """Where a capability sends events and their evidence. Each call is durable on return."""
 
     def emit_event(self, event: Event) -> None:
         """Screen and store an event for publishing."""
 
     def emit_evidence(self, media_type: str, content: bytes, role: str) -> EvidenceRef:
         """Screen and store an already desensitised evidence object; return its reference."""
+
+
+class Sink(ReadingSink, EventSink, Protocol):
+    """Where a capability sends what it observed: readings, events and evidence."""

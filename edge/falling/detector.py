@@ -3,7 +3,7 @@
 Frames are (timestamp_s, BGR array) with Unix-time timestamps from any
 source (the camera layer, a file, the simulator). Analysis runs on every
 frame at the camera rate; an alarm is emitted ``post_s`` after the track
-ends, with its desensitised clip and composite, through a :class:`Sink`.
+ends, with its desensitised clip and composite, through an :class:`EventSink`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from edge.falling.privacy import Desensitiser
 from edge.falling.raw_store import EncryptedRawStore
 from edge.falling.stats import DetectorStats, FrameQueue
 from edge.falling.trajectory import TrackPoints
-from edge.sink import Sink
+from edge.sink import EventSink
 from protocol.models import Event, EvidenceRef
 
 logger = logging.getLogger(__name__)
@@ -64,18 +64,20 @@ class FallingObjectDetector:
     physics rule scored by the configured ONNX classifier, if any);
     ``faces`` an optional face detector for the evidence; ``raw_store`` keeps
     encrypted raw clips (None: no raw copy); ``on_track`` sees every judgeable
-    ended track (evaluation and diagnostics).
+    ended track and ``on_verdict`` the detector's verdict on each (evaluation,
+    diagnostics, replaying a site's footage).
     """
 
     def __init__(
         self,
         *,
         config: FallingConfig,
-        sink: Sink,
+        sink: EventSink,
         judge: TrackJudge | None = None,
         faces: FaceDetector | None = None,
         raw_store: EncryptedRawStore | None = None,
         on_track: Callable[[TrackPoints], None] | None = None,
+        on_verdict: Callable[[Verdict], None] | None = None,
     ) -> None:
         self._config = config
         cal = config.calibration
@@ -91,6 +93,7 @@ class FallingObjectDetector:
         )
         self._raw = raw_store
         self._on_track = on_track
+        self._on_verdict = on_verdict
         self._pending: list[Verdict] = []
         self._recent: list[Verdict] = []
         self.alarms: list[AlarmRecord] = []
@@ -165,6 +168,8 @@ class FallingObjectDetector:
         verdict = self.judge.judge(points)
         if verdict is None:
             return
+        if self._on_verdict is not None:
+            self._on_verdict(verdict)
         if not verdict.alarm:
             self.stats.rejected_tracks += 1
             return

@@ -26,11 +26,11 @@ import numpy.typing as npt
 
 from edge.falling.analysis import Verdict
 from edge.falling.config import FallingConfig
-from edge.falling.detector import FallingObjectDetector, judge_for
+from edge.falling.detector import FallingObjectDetector
 from edge.falling.errors import FallingError, FrameError
 from edge.falling.intervals import rate_interval
-from edge.falling.trajectory import FEATURE_NAMES, TrackPoints, estimate_release, is_candidate
-from protocol.models import Event, EvidenceRef, Reading
+from edge.falling.trajectory import FEATURE_NAMES, estimate_release, is_candidate
+from protocol.models import Event, EvidenceRef
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +60,6 @@ class _DiscardSink:
 
     def __init__(self) -> None:
         self.events = 0
-
-    def accept_readings(self, readings: list[Reading]) -> None:
-        pass
 
     def emit_event(self, event: Event) -> None:
         self.events += 1
@@ -140,18 +137,15 @@ def _replay(config: FallingConfig, path: Path, tally: Tally) -> tuple[float, int
     """Replay one file into ``tally``; return its seconds of footage and the alarms raised.
 
     The camera's own detector runs as at the gateway (de-duplication,
-    evidence and all); each track it judges is judged once more here to
-    keep its score, which costs little beside the frames.
+    evidence and all) and hands over its verdict on every track it judges.
     """
     sink = _DiscardSink()
-    judge = judge_for(config)
 
-    def judged(points: TrackPoints) -> None:
-        verdict = judge.judge(points)
-        if verdict is not None and is_candidate(verdict.features):
+    def judged(verdict: Verdict) -> None:
+        if is_candidate(verdict.features):
             tally.add(ReplayedTrack(str(path), verdict))
 
-    detector = FallingObjectDetector(config=config, sink=sink, judge=judge, on_track=judged)
+    detector = FallingObjectDetector(config=config, sink=sink, on_verdict=judged)
     seconds = 0.0
     try:
         for t, frame in _frames(path, config.fps):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from falling_factories import fall_track, kinematic_track, make_calibration
 
-from edge.falling.analysis import TrackJudge
+from edge.falling.analysis import TrackJudge, Verdict
 from edge.falling.calibration import FacadeCalibration
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector, judge_for
@@ -41,9 +41,17 @@ def test_distractor_footage_raises_no_alarm(kind: str) -> None:
     config = FallingConfig(
         gateway_id="gw-b1", calibration=episode.calibration, classifier=shipped_classifier()
     )
-    detector = FallingObjectDetector(config=config, sink=sink, on_track=judged.append)
+    verdicts: list[Verdict] = []
+    detector = FallingObjectDetector(
+        config=config, sink=sink, on_track=judged.append, on_verdict=verdicts.append
+    )
     detector.run(episode.frames())
     assert sink.events == []
+    # The detector hands out its verdict on every track it could judge, and only those.
+    again = [v for v in map(detector.judge.judge, judged) if v is not None]
+    assert [(v.points.t[0], len(v.points.t), v.score) for v in verdicts] == [
+        (v.points.t[0], len(v.points.t), v.score) for v in again
+    ]
     baseline = TrackJudge(episode.calibration)
     assert not any(v is not None and v.alarm for v in map(baseline.judge, judged))
 
