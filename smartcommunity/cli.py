@@ -154,12 +154,17 @@ def falling_check(
     needed = report["threshold_for_goal"]
     if report["threshold"] is None:
         click.echo("no classifier configured: the physics rule decides alone")
+    elif needed is None and report["allowed_false_tracks"] is None:
+        click.echo(
+            f"threshold {report['threshold']}; {report['hours']:.2f} h cannot show {goal} an hour: "
+            f"replay at least {report['hours_needed_for_goal']} h to have a threshold suggested"
+        )
     elif needed is None:
-        click.echo(f"no threshold under 1 keeps these tracks to {goal} an hour")
+        click.echo(f"no threshold under 1 keeps footage like this to {goal} an hour")
     else:
         click.echo(
-            f"threshold {report['threshold']}; at most {goal} an hour of these tracks "
-            f"from threshold {needed}"
+            f"threshold {report['threshold']}; footage like this stays at {goal} an hour "
+            f"or under from threshold {needed}"
         )
     for track in report["top_tracks"]:
         click.echo(

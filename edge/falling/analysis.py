@@ -203,7 +203,7 @@ class TrackJudge:
             return None
         values = features(points, self._calibration, self._fps)
         physics = self.rule.accepts(values, len(points.t))
-        if not is_candidate(values):
+        if not is_candidate(values, self._calibration.facade_top_m()):
             return Verdict(points, values, physics, 0.0, False, None)
         score = self._scorer(values) if self._scorer is not None else float(physics)
         alarm = score >= self._threshold

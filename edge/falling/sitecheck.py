@@ -81,6 +81,39 @@ def threshold_for(false_scores: npt.NDArray[np.float64], k: int) -> float:
     return float(np.nextafter(ranked[k], np.inf))
 
 
+def allowed_false_tracks(hours: float, goal_per_hour: float) -> int | None:
+    """How many false tracks footage of ``hours`` may keep above a threshold meant for the goal.
+
+    A threshold set just above the (k+1)-th highest of n false scores lets
+    (k+1)·n/(n+1) false tracks through unseen footage of the same kind and
+    length, on average: the new scores and the old are alike, so each new
+    one lands above it with chance (k+1)/(n+1). Keeping k tracks is therefore
+    expected to give (k+1)/hours an hour, and k is the largest count with
+    (k+1)/hours at most the goal. None when the footage is too short to show
+    the goal at all (under 1/goal hours).
+    """
+    if goal_per_hour < 0 or hours < 0:
+        raise ValueError(f"hours and goal must be at least 0, got {hours} and {goal_per_hour}")
+    k = math.floor(goal_per_hour * hours + 1e-9) - 1
+    return None if k < 0 else k
+
+
+def threshold_for_goal(
+    false_scores: npt.NDArray[np.float64], hours: float, goal_per_hour: float
+) -> float | None:
+    """The lowest threshold expected to keep unseen footage of this kind to the goal rate.
+
+    Rounded up to six places, so it still silences the tracks it must. None
+    when the footage is too short to show the goal (``allowed_false_tracks``)
+    or only a threshold of 1 or more (never reached) would do.
+    """
+    k = allowed_false_tracks(hours, goal_per_hour)
+    if k is None:
+        return None
+    rounded = math.ceil(threshold_for(false_scores, k) * 1e6) / 1e6
+    return rounded if rounded < 1.0 else None
+
+
 def _frames(path: Path, fps: float) -> Iterator[tuple[float, npt.NDArray[np.uint8]]]:
     if not path.is_file():
         raise SiteCheckError(f"{path}: no such file")
@@ -140,9 +173,10 @@ def _replay(config: FallingConfig, path: Path, tally: Tally) -> tuple[float, int
     evidence and all) and hands over its verdict on every track it judges.
     """
     sink = _DiscardSink()
+    top = config.calibration.facade_top_m()
 
     def judged(verdict: Verdict) -> None:
-        if is_candidate(verdict.features):
+        if is_candidate(verdict.features, top):
             tally.add(ReplayedTrack(str(path), verdict))
 
     detector = FallingObjectDetector(config=config, sink=sink, on_verdict=judged)
@@ -172,8 +206,9 @@ def check_footage(
     Returns a JSON-ready report: hours replayed, the alarms the camera would
     have raised and their hourly rate with its exact 95 % interval, the
     ``top`` candidate tracks by score, and the lowest classifier threshold
-    at which no more than ``goal_per_hour`` of these tracks would alarm
-    (None with the physics rule alone, or when no threshold under 1 does).
+    expected to keep footage like this to ``goal_per_hour``
+    (``threshold_for_goal``; None with the physics rule alone, when the
+    footage is too short to show the goal, or when no threshold under 1 does).
     """
     if not videos:
         raise SiteCheckError("no footage given")
@@ -201,22 +236,19 @@ def check_footage(
         "alarms_per_hour_ci95": rate_interval(alarms, hours),
         "candidate_tracks": len(tally.scores),
         "goal_per_hour": goal_per_hour,
+        # Tracks, not de-duplicated alarms, are counted: the figure errs high.
         "threshold_for_goal": (
-            None if classifier is None else _threshold_for_goal(scores, hours, goal_per_hour)
+            None if classifier is None else threshold_for_goal(scores, hours, goal_per_hour)
         ),
+        "allowed_false_tracks": allowed_false_tracks(hours, goal_per_hour),
+        "hours_needed_for_goal": _hours_needed(goal_per_hour),
         "top_tracks": [_describe(track, config) for track in tally.closest()],
     }
 
 
-def _threshold_for_goal(
-    scores: npt.NDArray[np.float64], hours: float, goal_per_hour: float
-) -> float | None:
-    # Tracks, not de-duplicated alarms, are counted: the figure errs high.
-    # None when only a threshold of 1 or more (never reached) would do.
-    threshold = threshold_for(scores, math.floor(goal_per_hour * hours + 1e-9))
-    # Rounded up, so the reported threshold still silences the track it must.
-    rounded = math.ceil(threshold * 1e6) / 1e6
-    return rounded if rounded < 1.0 else None
+def _hours_needed(goal_per_hour: float) -> float | None:
+    # Footage under 1/goal hours cannot show the goal (allowed_false_tracks).
+    return None if goal_per_hour <= 0 else round(1 / goal_per_hour, 3)
 
 
 def _describe(track: ReplayedTrack, config: FallingConfig) -> dict[str, Any]:

@@ -1,19 +1,21 @@
-"""Compare trajectory classifiers at equal false tracks over three hours of footage.
+"""Compare trajectory classifiers at equal false tracks over seven hours of footage.
 
     python -m models.trajectory.compare MODEL.onnx [MODEL.onnx ...] [--cache DIR] [--k 0 1 3 6]
 
-The recipe sets its threshold for no false track in the tuning hour, so one
-unlucky track can decide between two classifiers. This sets each model
-instead at the threshold that lets at most k false tracks through the tuning
-hour and the two check hours together (k = 1 is about 0.33 an hour) and
-counts, at that threshold, the development and tuning falls caught (recipe
-count: a candidate track with most of its points on the object). Because it
+The recipe sets its threshold for the goal's rate on five hours of tuning
+footage, so a track or two decide between two classifiers. This sets each
+model instead at the threshold that lets at most k false tracks through the
+tuning footage and the two check hours together (k = 2 expects about 0.42
+an hour on unseen footage: (k + 1) / 7.2) and counts, at that threshold,
+the development and tuning falls caught (recipe count: a candidate track
+with most of its points on the object). Because it
 looks at the check hours, it is a way to compare, not a way to pick a
 threshold; the evaluation seeds are never rendered.
 
-``--cache`` holds the front end's tracks (``tune``, ``check``, ``dev``); the
-recipe's cache can be shared, and a front-end change needs its own.
-Missing stores are rendered (about 15 minutes on two cores).
+``--cache`` holds the front end's tracks (``tune``, ``tune_more``,
+``check``, ``dev``); the recipe's cache can be shared, and a front-end
+change needs its own. Missing stores are rendered (about 45 minutes on two
+cores).
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ import numpy.typing as npt
 from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.sitecheck import threshold_for
 from models.trajectory import dataset, seeds
-from models.trajectory.train import load_or_build
-from simulators.facade import make_episode
+from models.trajectory.train import footage_hours, load_or_build
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -39,7 +40,7 @@ FloatArray = npt.NDArray[np.float64]
 def candidate_features(tracks: dataset.Tracks) -> FloatArray:
     """Feature rows of the tracks, NaN rows for those too short or small to be judged."""
     rows = dataset.feature_rows(tracks)
-    rows[~dataset.candidates(rows)] = np.nan
+    rows[~dataset.candidates(tracks, rows)] = np.nan
     return rows
 
 
@@ -66,7 +67,10 @@ def compare(
     """
     scores = {name: _scores(model, features[name]) for name in stores}
     false = np.concatenate(
-        [scores[n][(stores[n]["share"] == 0.0) & ~np.isnan(scores[n])] for n in ("tune", "check")]
+        [
+            scores[n][(stores[n]["share"] == 0.0) & ~np.isnan(scores[n])]
+            for n in ("tune", "tune_more", "check")
+        ]
     )
     tune, dev = stores["tune"], stores["dev"]
     tune_falls = len(set(tune["seed"][tune["fall"] > 0.5].astype(int).tolist()))
@@ -119,11 +123,13 @@ def main() -> None:
         "tune": load_or_build(
             args.cache, "tune", seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR, args.workers
         ),
+        "tune_more": load_or_build(
+            args.cache, "tune_more", none, seeds.TUNE_DISTRACTOR_MORE, args.workers
+        ),
         "check": load_or_build(args.cache, "check", none, seeds.CHECK_DISTRACTOR, args.workers),
         "dev": load_or_build(args.cache, "dev", seeds.DEV, none, args.workers),
     }
-    footage = [*seeds.TUNE_DISTRACTOR, *seeds.CHECK_DISTRACTOR]
-    hours = sum(make_episode(s, "distractor").duration_s for s in footage) / 3600
+    hours = footage_hours(range(0), (*seeds.TUNE_FOOTAGE, seeds.CHECK_DISTRACTOR))
     features = {name: candidate_features(tracks) for name, tracks in stores.items()}
     for model, label in models:
         row = compare(model, label, stores, features, args.k, hours)

@@ -113,31 +113,41 @@ def build(
 
 def track_points(tracks: Tracks) -> list[TrackPoints]:
     """The stored tracks as TrackPoints, in order."""
-    ends = np.cumsum(tracks["length"].astype(np.intp))
+    lengths = tracks["length"].astype(np.intp)
+    ends = np.cumsum(lengths)
     out = []
-    for start, end in zip(np.concatenate([[0], ends[:-1]]), ends, strict=True):
+    for start, end in zip(ends - lengths, ends, strict=True):
         block = tracks["points"][start:end]
         out.append(TrackPoints(**{c: block[:, i].copy() for i, c in enumerate(POINT_COLUMNS)}))
     return out
 
 
+def calibrations(tracks: Tracks) -> list[FacadeCalibration]:
+    """The calibration of each stored track's episode, in order."""
+    known: dict[tuple[int, bool], FacadeCalibration] = {}
+    out = []
+    for seed, fall in zip(tracks["seed"].astype(int), tracks["fall"] > 0.5, strict=True):
+        key = (int(seed), bool(fall))
+        if key not in known:
+            known[key] = make_episode(key[0], "fall" if fall else "distractor").calibration
+        out.append(known[key])
+    return out
+
+
 def feature_rows(tracks: Tracks) -> npt.NDArray[np.float64]:
     """Features [N, N_FEATURES] of the stored tracks under each episode's calibration."""
-    calibrations: dict[tuple[int, bool], FacadeCalibration] = {}
-    rows = []
-    for points, seed, fall in zip(
-        track_points(tracks), tracks["seed"].astype(int), tracks["fall"] > 0.5, strict=True
-    ):
-        key = (int(seed), bool(fall))
-        if key not in calibrations:
-            calibrations[key] = make_episode(key[0], "fall" if fall else "distractor").calibration
-        rows.append(features(points, calibrations[key], FPS))
+    rows = [
+        features(points, calibration, FPS)
+        for points, calibration in zip(track_points(tracks), calibrations(tracks), strict=True)
+    ]
     return np.array(rows, dtype=np.float64).reshape(-1, N_FEATURES)
 
 
-def candidates(rows: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-    """Which feature rows are long and tall enough to be judged at all (``is_candidate``)."""
-    return np.array([is_candidate(row) for row in rows], dtype=bool).reshape(len(rows))
+def candidates(tracks: Tracks, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Which of the stored tracks (their feature ``rows``) are judged at all (``is_candidate``)."""
+    tops = [c.facade_top_m() for c in calibrations(tracks)]
+    judged = [is_candidate(row, top) for row, top in zip(rows, tops, strict=True)]
+    return np.array(judged, dtype=bool).reshape(len(rows))
 
 
 def falls_caught(

@@ -13,6 +13,10 @@ TUNE_DISTRACTOR = range(400_000, 400_060)
 # Two more hours of distractor footage, rendered once to check the shipped
 # threshold's false-alarm rate on more than the hour it was picked on.
 CHECK_DISTRACTOR = range(400_060, 400_180)
+# Four more hours for setting the threshold at the goal's rate: with the
+# first hour, five hours of tuning footage (the check hours stay out of it).
+TUNE_DISTRACTOR_MORE = range(400_180, 400_420)
+TUNE_FOOTAGE = (TUNE_DISTRACTOR, TUNE_DISTRACTOR_MORE)
 # Diagnosing front-end changes, e.g. 240 falls forced to night (make_episode(condition=...)).
 DEV = range(310_000, 310_400)
 # Tests use 500_000-500_199 (tests/edge/falling), listed here so no range takes them.
@@ -28,6 +32,7 @@ ALL = (
     TUNE_FALL,
     TUNE_DISTRACTOR,
     CHECK_DISTRACTOR,
+    TUNE_DISTRACTOR_MORE,
     DEV,
     TEST,
     EVAL_FALL,

@@ -43,7 +43,8 @@ def test_a_false_track_scoring_like_the_fall_hides_it_until_k_allows_it(tmp_path
     # The same tracks again (same episode, so the same calibration), marked as
     # off the object: false tracks that score exactly as the fall's own do.
     ghost = {**fall, "share": np.zeros_like(fall["share"])}
-    stores = {"tune": fall, "check": ghost, "dev": fall}
+    none = {key: values[:0] for key, values in fall.items()}
+    stores = {"tune": fall, "tune_more": ghost, "check": none, "dev": fall}
     model = TrajectoryClassifier(path=shipped_classifier().path)
     features = {name: compare.candidate_features(tracks) for name, tracks in stores.items()}
     result = compare.compare(model, "shipped", stores, features, [0, 10_000], hours=2.0)
@@ -72,14 +73,27 @@ def test_the_command_refuses_a_missing_model_and_a_negative_k_before_rendering(
     assert not cache.exists()
 
 
-def test_the_recipe_threshold_counts_falls_like_compare_and_needs_tuning_falls() -> None:
-    distractor = float(seeds.TUNE_DISTRACTOR[0])
+def test_the_recipe_threshold_keeps_false_tracks_to_the_goal_and_needs_tuning_falls() -> None:
+    distractor = float(seeds.TUNE_DISTRACTOR_MORE[0])
     fall_a, fall_b = float(seeds.TUNE_FALL[0]), float(seeds.TUNE_FALL[1])
-    probability = np.array([0.99, 0.96, 0.6, 0.97])
-    share = np.array([1.0, 0.0, 1.0, 0.0])
-    seed = np.array([fall_a, fall_a, fall_b, distractor])
-    # 0.975 is the lowest threshold of the grid above both false tracks (0.96, 0.97).
-    threshold, recall, false = train.pick_threshold(probability, share, seed)
-    assert (threshold, recall, false) == (0.975, 0.5, 0)
+    probability = np.array([0.99, 0.96, 0.6, 0.97, 0.9812])
+    share = np.array([1.0, 0.0, 1.0, 0.0, 0.0])
+    seed = np.array([fall_a, fall_a, fall_b, distractor, distractor])
+    # Four hours at 0.5 an hour keep one false track (0.9812): the threshold
+    # sits just above the next one (0.97), rounded up to six places.
+    threshold, recall, false = train.pick_threshold(probability, share, seed, 4.0)
+    assert (threshold, recall, false) == (0.970001, 0.5, 1)
+    # Two hours keep none.
+    assert train.pick_threshold(probability, share, seed, 2.0) == (0.981201, 0.5, 0)
+    with pytest.raises(ValueError, match=r"cannot set a threshold for 0\.5 false alarms an hour"):
+        train.pick_threshold(probability, share, seed, 1.5)
     with pytest.raises(ValueError, match="no tuning falls"):
-        train.pick_threshold(probability[3:], share[3:], seed[3:])
+        train.pick_threshold(probability[3:], share[3:], seed[3:], 4.0)
+
+
+def test_the_tuning_footage_is_five_hours_of_one_minute_episodes() -> None:
+    assert sum(len(r) for r in seeds.TUNE_FOOTAGE) == 300
+    one = seeds.TUNE_DISTRACTOR_MORE[0]
+    assert train.footage_hours(range(0), (range(one, one + 3),)) == pytest.approx(3 / 60)
+    fall = train.footage_hours(range(FALL_SEED, FALL_SEED + 1), ())
+    assert 0 < fall < 30 / 3600  # a fall episode lasts until a little after the impact

@@ -14,7 +14,14 @@ from click.testing import CliRunner
 
 from edge.falling.analysis import Verdict
 from edge.falling.config import FallingConfig
-from edge.falling.sitecheck import ReplayedTrack, SiteCheckError, Tally, check_footage
+from edge.falling.sitecheck import (
+    ReplayedTrack,
+    SiteCheckError,
+    Tally,
+    allowed_false_tracks,
+    check_footage,
+    threshold_for_goal,
+)
 from edge.falling.trajectory import TrackPoints
 from models.trajectory.registry import shipped_classifier
 from simulators.facade import FPS, Episode, make_episode
@@ -69,8 +76,9 @@ def test_a_throw_in_the_footage_is_the_alarm_the_gateway_would_raise(
     assert abs(top["floor"] - episode.truth.floor) <= 1
     low, high = report["alarms_per_hour_ci95"]
     assert 0 < low < report["alarms_per_hour"] < high
-    # To keep to 0.5 an hour over a few seconds, no track may alarm at all.
-    assert report["threshold_for_goal"] is None or report["threshold_for_goal"] > top["score"]
+    # A few seconds of footage cannot show 0.5 an hour: two hours are needed.
+    assert report["threshold_for_goal"] is None and report["allowed_false_tracks"] is None
+    assert report["hours_needed_for_goal"] == 2.0
     scores = [t["score"] for t in report["top_tracks"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -153,6 +161,10 @@ def test_command_line_reports_in_json_and_in_words(
     )
     assert words.exit_code == 0, words.output
     assert "alarms: 1 (" in words.output and f"ALARM {fall_video} at" in words.output
+    assert "cannot show 0.5 an hour: replay at least 2.0 h" in words.output
+    command = ["falling-check", "--config", str(config), "cam-facade-1", str(fall_video)]
+    generous = runner.invoke(main, [*command, "--goal", "1e6"])
+    assert "stays at 1000000.0 an hour or under from threshold 0.0" in generous.output
 
 
 def test_command_line_names_what_is_wrong(tmp_path: Path, episode: Episode) -> None:
@@ -189,3 +201,24 @@ def test_only_the_closest_tracks_are_kept_but_every_score_is_counted() -> None:
     none = Tally(top=0)
     none.add(ReplayedTrack("v", verdict(0.99)))
     assert none.closest() == [] and none.scores == [0.99]
+
+
+def test_the_threshold_for_a_goal_keeps_one_track_fewer_than_the_goal_allows() -> None:
+    # Kept k, unseen footage of the same length expects k + 1 above the threshold.
+    assert [allowed_false_tracks(h, 0.5) for h in (0.5, 1.99, 2.0, 3.9, 4.0, 5.0)] == [
+        None,
+        None,
+        0,
+        0,
+        1,
+        1,
+    ]
+    assert allowed_false_tracks(3.0, 0.0) is None
+    with pytest.raises(ValueError, match="at least 0"):
+        allowed_false_tracks(-1.0, 0.5)
+    scores = np.array([0.3, 0.999, 0.97, 0.9812341, 0.5])
+    assert threshold_for_goal(scores, 1.0, 0.5) is None
+    assert threshold_for_goal(scores, 2.0, 0.5) == 0.999001  # above every score, rounded up
+    assert threshold_for_goal(scores, 4.0, 0.5) == 0.981235  # one kept: 0.999
+    assert threshold_for_goal(np.array([1.0]), 2.0, 0.5) is None  # only 1 or more would do
+    assert threshold_for_goal(np.array([]), 2.0, 0.5) == 0.0

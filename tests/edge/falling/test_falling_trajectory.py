@@ -11,7 +11,9 @@ from edge.falling.trajectory import (
     PhysicsRule,
     TrackPoints,
     estimate_release,
+    fastest_mean_speed_mps,
     features,
+    is_candidate,
 )
 from simulators.facade.distractors import DISTRACTOR_KINDS
 
@@ -98,3 +100,21 @@ def test_missed_frames_are_not_a_jump_but_a_hop_onto_another_blob_is() -> None:
 
     assert ratio(gappy) < 1.1 * ratio(full)
     assert ratio(hopped) > 2 * ratio(full)
+
+
+def test_a_track_faster_than_a_fall_from_the_roof_is_never_judged() -> None:
+    cal = make_calibration()
+    top = cal.facade_top_m()  # 36 m: free fall from there reaches 26.6 m/s
+    assert fastest_mean_speed_mps(top) == pytest.approx(np.sqrt(2 * 9.81 * 36) + 10)
+    # Dropped from the roof line with a hard throw down: still judged.
+    thrown = fall_track(cal, release_height_m=top, v_up_mps=-8.0, delay_s=0.04, duration_s=3.0)
+    assert is_candidate(features(thrown, cal, FPS), top)
+    # Clutter strung into one track: 30 m down the façade in 0.6 s (50 m/s).
+    t = np.arange(0.0, 0.6, 1 / FPS)
+    y = np.array([cal.y_at_height_m(33.0 - 50.0 * float(k)) for k in t])
+    streak = TrackPoints(t=t, x=np.full(len(t), 900.0), y=y, area=np.full(len(t), 20.0))
+    values = features(streak, cal, FPS)
+    assert values[FEATURE_NAMES.index("drop_m")] > 25
+    assert not is_candidate(values, top)
+    # The same track on a façade three times as tall could be a fall.
+    assert is_candidate(values, 3 * top)
