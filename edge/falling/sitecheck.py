@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 # Recordings made at another rate than the camera's would change every speed
 # and acceleration the classifier sees.
 FPS_TOLERANCE = 0.5
+# The goal for thrown-object false alarms; the training recipe sets
+# the shipped threshold for it too.
 GOAL_PER_HOUR = 0.5
 TOP_TRACKS = 10
 # An hour of footage replays in minutes: say where it is now and then.
