@@ -2,7 +2,7 @@
 
 The classifier's threshold was picked on simulated footage; a real site
 has its own moths, laundry and reflections. Before relying on a camera,
-record an hour or more of its ordinary footage (no throws), replay it here
+record two hours or more of its ordinary footage (no throws), replay it here
 through the camera's own configuration, and read how many alarms it would
 have raised, which tracks came closest, and the lowest threshold that keeps
 the rate at the goal. Nothing leaves the machine: evidence is built as at
