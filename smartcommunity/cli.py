@@ -107,7 +107,7 @@ def edge(config_path: Path) -> None:
 )
 @click.option(
     "--goal",
-    type=click.FloatRange(min=0.0),
+    type=click.FloatRange(min=0.0, min_open=True),
     default=0.5,
     show_default=True,
     help="False alarms an hour the threshold should keep to.",

@@ -47,6 +47,8 @@ class Verdict:
     score: float
     alarm: bool
     release: Release | None
+    # False for tracks too short, too small or too fast to be judged (is_candidate).
+    candidate: bool
 
 
 class FrameAnalyser:
@@ -204,8 +206,8 @@ class TrackJudge:
         values = features(points, self._calibration, self._fps)
         physics = self.rule.accepts(values, len(points.t))
         if not is_candidate(values, self._calibration.facade_top_m()):
-            return Verdict(points, values, physics, 0.0, False, None)
+            return Verdict(points, values, physics, 0.0, False, None, candidate=False)
         score = self._scorer(values) if self._scorer is not None else float(physics)
         alarm = score >= self._threshold
         release = estimate_release(points, self._calibration) if alarm else None
-        return Verdict(points, values, physics, score, alarm, release)
+        return Verdict(points, values, physics, score, alarm, release, candidate=True)

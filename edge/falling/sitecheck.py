@@ -29,7 +29,7 @@ from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector
 from edge.falling.errors import FallingError, FrameError
 from edge.falling.intervals import rate_interval
-from edge.falling.trajectory import FEATURE_NAMES, estimate_release, is_candidate
+from edge.falling.trajectory import FEATURE_NAMES, estimate_release
 from protocol.models import Event, EvidenceRef
 
 logger = logging.getLogger(__name__)
@@ -92,10 +92,12 @@ def allowed_false_tracks(hours: float, goal_per_hour: float) -> int | None:
     one lands above it with chance (k+1)/(n+1). Keeping k tracks is therefore
     expected to give (k+1)/hours an hour, and k is the largest count with
     (k+1)/hours at most the goal. None when the footage is too short to show
-    the goal at all (under 1/goal hours).
+    the goal at all (under 1/goal hours). No footage shows a goal of 0.
     """
-    if goal_per_hour < 0 or hours < 0:
-        raise ValueError(f"hours and goal must be at least 0, got {hours} and {goal_per_hour}")
+    if goal_per_hour <= 0 or hours < 0:
+        raise ValueError(
+            f"expected a goal above 0 and hours of at least 0, got {goal_per_hour} and {hours}"
+        )
     k = math.floor(goal_per_hour * hours + 1e-9) - 1
     return None if k < 0 else k
 
@@ -175,10 +177,9 @@ def _replay(config: FallingConfig, path: Path, tally: Tally) -> tuple[float, int
     evidence and all) and hands over its verdict on every track it judges.
     """
     sink = _DiscardSink()
-    top = config.calibration.facade_top_m()
 
     def judged(verdict: Verdict) -> None:
-        if is_candidate(verdict.features, top):
+        if verdict.candidate:
             tally.add(ReplayedTrack(str(path), verdict))
 
     detector = FallingObjectDetector(config=config, sink=sink, on_verdict=judged)
@@ -214,8 +215,10 @@ def check_footage(
     """
     if not videos:
         raise SiteCheckError("no footage given")
-    if goal_per_hour < 0:
-        raise SiteCheckError(f"the goal is a rate of at least 0 an hour, got {goal_per_hour}")
+    if goal_per_hour <= 0:
+        raise SiteCheckError(
+            f"the goal is a rate above 0 an hour (no footage shows 0), got {goal_per_hour}"
+        )
     tally = Tally(top)
     seconds = 0.0
     alarms = 0
@@ -243,14 +246,10 @@ def check_footage(
             None if classifier is None else threshold_for_goal(scores, hours, goal_per_hour)
         ),
         "allowed_false_tracks": allowed_false_tracks(hours, goal_per_hour),
-        "hours_needed_for_goal": _hours_needed(goal_per_hour),
+        # Less footage cannot show the goal (allowed_false_tracks).
+        "hours_needed_for_goal": round(1 / goal_per_hour, 3),
         "top_tracks": [_describe(track, config) for track in tally.closest()],
     }
-
-
-def _hours_needed(goal_per_hour: float) -> float | None:
-    # Footage under 1/goal hours cannot show the goal (allowed_false_tracks).
-    return None if goal_per_hour <= 0 else round(1 / goal_per_hour, 3)
 
 
 def _describe(track: ReplayedTrack, config: FallingConfig) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from click.testing import CliRunner
 from edge.falling.analysis import Verdict
 from edge.falling.config import FallingConfig
 from edge.falling.sitecheck import (
+    GOAL_PER_HOUR,
+    TOP_TRACKS,
     ReplayedTrack,
     SiteCheckError,
     Tally,
@@ -117,8 +119,9 @@ def test_footage_that_cannot_be_replayed_is_refused_with_the_reason(
     for videos, message in cases:
         with pytest.raises(SiteCheckError, match=message):
             check_footage(config, videos)
-    with pytest.raises(SiteCheckError, match="at least 0 an hour"):
-        check_footage(config, [slow], goal_per_hour=-1.0)
+    for goal in (-1.0, 0.0):
+        with pytest.raises(SiteCheckError, match="a rate above 0 an hour"):
+            check_footage(config, [slow], goal_per_hour=goal)
 
 
 def gateway_yaml(path: Path, episode: Episode) -> Path:
@@ -183,11 +186,21 @@ def test_command_line_names_what_is_wrong(tmp_path: Path, episode: Episode) -> N
     assert missing.exit_code == 1 and "x.mp4: no such file" in missing.output
     no_video = runner.invoke(main, ["falling-check", "--config", str(config), "cam-facade-1"])
     assert no_video.exit_code == 2 and "Missing argument" in no_video.output
+    zero = runner.invoke(
+        main, ["falling-check", "--config", str(config), "cam-facade-1", "x.mp4", "--goal", "0"]
+    )
+    assert zero.exit_code == 2 and "0.0 is not in the range x>0.0" in zero.output
+
+
+def test_command_line_defaults_are_the_site_checks_own() -> None:
+    # The command imports the site check only when it runs; its defaults must not drift.
+    defaults = {p.name: p.default for p in main.commands["falling-check"].params}
+    assert (defaults["goal"], defaults["top"]) == (GOAL_PER_HOUR, TOP_TRACKS)
 
 
 def verdict(score: float) -> Verdict:
     points = TrackPoints(t=np.zeros(1), x=np.zeros(1), y=np.zeros(1), area=np.ones(1))
-    return Verdict(points, np.zeros(1), False, score, False, None)
+    return Verdict(points, np.zeros(1), False, score, False, None, candidate=True)
 
 
 def test_only_the_closest_tracks_are_kept_but_every_score_is_counted() -> None:
@@ -213,9 +226,9 @@ def test_the_threshold_for_a_goal_keeps_one_track_fewer_than_the_goal_allows() -
         1,
         1,
     ]
-    assert allowed_false_tracks(3.0, 0.0) is None
-    with pytest.raises(ValueError, match="at least 0"):
-        allowed_false_tracks(-1.0, 0.5)
+    for hours, goal in ((-1.0, 0.5), (3.0, 0.0), (3.0, -0.5)):
+        with pytest.raises(ValueError, match="a goal above 0 and hours of at least 0"):
+            allowed_false_tracks(hours, goal)
     scores = np.array([0.3, 0.999, 0.97, 0.9812341, 0.5])
     assert threshold_for_goal(scores, 1.0, 0.5) is None
     assert threshold_for_goal(scores, 2.0, 0.5) == 0.999001  # above every score, rounded up

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from falling_factories import FPS, STOREY_M, fall_track, kinematic_track, make_calibration
 
+from edge.falling.analysis import TrackJudge
 from edge.falling.trajectory import (
     FEATURE_NAMES,
     PhysicsRule,
@@ -118,3 +119,8 @@ def test_a_track_faster_than_a_fall_from_the_roof_is_never_judged() -> None:
     assert not is_candidate(values, top)
     # The same track on a façade three times as tall could be a fall.
     assert is_candidate(values, 3 * top)
+    # The judge says so in its verdict, and does not score what it cannot judge.
+    judge = TrackJudge(cal, fps=FPS, scorer=lambda _: 1.0)
+    fast, fall = judge.judge(streak), judge.judge(thrown)
+    assert fast is not None and not fast.candidate and fast.score == 0.0 and not fast.alarm
+    assert fall is not None and fall.candidate and fall.score == 1.0 and fall.alarm
