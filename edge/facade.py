@@ -13,10 +13,20 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
+import numpy as np
 from cryptography.fernet import InvalidToken
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edge.camera.buffers import Frame
 from edge.camera.config import SourceConfig
+from edge.camera.viewcheck import (
+    ViewChange,
+    ViewCheck,
+    ViewCheckConfig,
+    ViewFault,
+    load_reference,
+    view_event,
+)
 from edge.camera.worker import CameraWorker
 from edge.egress import EgressGate
 from edge.falling.config import FallingConfig
@@ -37,6 +47,10 @@ class FacadeCameraConfig(BaseModel):
 
     source: SourceConfig = Field(description="Where frames come from (file, stream, simulator).")
     falling: FallingConfig = Field(description="Calibration and detector settings.")
+    view_check: ViewCheckConfig = Field(
+        default_factory=ViewCheckConfig,
+        description="Whether the camera still sees what it was calibrated on.",
+    )
 
     @model_validator(mode="after")
     def verify_frame_rate(self) -> FacadeCameraConfig:
@@ -61,18 +75,43 @@ def make_raw_store(config: FallingConfig) -> EncryptedRawStore | None:
     )
 
 
+def make_view_check(config: FacadeCameraConfig) -> ViewCheck:
+    """The camera's view check; a shift of half the tightest storey counts as moved.
+
+    Half a storey is where the floor lines start to name the wrong floor.
+    Raises ViewReferenceError when the configured reference image is unusable.
+    """
+    view = config.view_check
+    cal = config.falling.calibration
+    reference = None
+    if view.enabled and view.reference is not None:
+        reference = load_reference(view.reference, cal.frame_wh)
+    return ViewCheck(
+        config=view,
+        frame_wh=cal.frame_wh,
+        moved_px=view.moved_px or cal.tightest_storey_px() / 2,
+        reference=reference,
+    )
+
+
+# Faults whose snapshot shows the duty officer what the camera sees now.
+SNAPSHOT_FAULTS = frozenset({ViewFault.MOVED, ViewFault.BLOCKED})
+
+
 class FacadeCamera(CameraWorker):
-    """Source, detector and the thread between them."""
+    """Source, detector, view check and the thread between them."""
 
     def __init__(self, config: FacadeCameraConfig, sink: Sink) -> None:
         super().__init__(config.source, name=f"falling-{config.source.id}")
         self.config = config
         self.raw_store = make_raw_store(config.falling)
+        self._sink = sink
         self.detector = FallingObjectDetector(
             config=config.falling,
             sink=sink,
             raw_store=self.raw_store,
         )
+        self.view = make_view_check(config)
 
     def stats(self) -> dict[str, float]:
         """Camera and detector counters for health, prefixed with the camera id."""
@@ -80,6 +119,11 @@ class FacadeCamera(CameraWorker):
         prefix = "camera." + re.sub(r"[^a-z0-9_]", "_", self.config.source.id.lower()) + "."
         counts = {f"{prefix}{k}": float(v) for k, v in self.source.stats().items()}
         counts[f"{prefix}alarms"] = float(len(self.detector.alarms))
+        counts[f"{prefix}view_faults"] = float(len(self.view.active))
+        last = self.view.last
+        if last is not None and last.shift_px is not None and last.match is not None:
+            counts[f"{prefix}view_shift_px"] = float(np.hypot(*last.shift_px))
+            counts[f"{prefix}view_match"] = last.match
         return counts
 
     def _run(self) -> None:
@@ -91,6 +135,7 @@ class FacadeCamera(CameraWorker):
                 self._purge(self.raw_store)
             frame = self.next_frame()
             if frame is None:
+                self._report(self.view.idle(time.monotonic()), None)
                 continue
             # Capture times are monotonic; the detector reports wall-clock times.
             last = time.time() - (time.monotonic() - frame.t)
@@ -98,8 +143,33 @@ class FacadeCamera(CameraWorker):
                 self.detector.process(last, frame.image)
             except Exception:
                 logger.exception("camera %s: analysis failed on a frame", self.config.source.id)
+            try:
+                self._report(self.view.frame(frame.t, frame.image), frame)
+            except Exception:
+                # The view check must never stop detection on the camera.
+                logger.exception("camera %s: view check failed on a frame", self.config.source.id)
         if last:
             self.detector.finish(last)
+
+    def _report(self, changes: list[ViewChange], frame: Frame | None) -> None:
+        camera = self.config.source.id
+        for change in changes:
+            refs = []
+            if change.raised and frame is not None and change.fault in SNAPSHOT_FAULTS:
+                jpeg = self.detector.snapshot_jpeg(frame.image)
+                refs.append(self._sink.emit_evidence("image/jpeg", jpeg, "snapshot"))
+            event = view_event(
+                change,
+                gateway_id=self.config.falling.gateway_id,
+                camera_id=self.config.falling.calibration.camera_id,
+                moved_px=self.view.moved_px,
+                wall_offset_s=time.time() - time.monotonic(),
+                evidence=refs,
+            )
+            self._sink.emit_event(event)
+            state = "raised" if change.raised else "cleared"
+            log = logger.warning if change.raised else logger.info
+            log("camera %s: view fault %s %s", camera, change.fault, state)
 
     def _purge(self, store: EncryptedRawStore) -> None:
         try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from edge.errors import ConfigError
+from edge.errors import ConfigError, EdgeError
 
 DEFAULT_SCENARIO = (
     Path(__file__).resolve().parent.parent / "simulators" / "scenarios" / "lianhu.yaml"
@@ -88,9 +88,10 @@ def edge(config_path: Path) -> None:
     catch_stop_signals()
     try:
         config = load_config(config_path)
-    except ConfigError as exc:
+        # Building the gateway loads models and reference images named in the config.
+        gateway = Gateway(config)
+    except EdgeError as exc:
         raise click.ClickException(str(exc)) from exc
-    gateway = Gateway(config)
     gateway.start()
     click.echo(f"gateway {config.gateway_id} running; outbox {config.outbox.path}")
     wait_for_signal(None)

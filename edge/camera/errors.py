@@ -16,3 +16,12 @@ class SourceUnavailable(CameraError):
         super().__init__(f"camera {source_id}: {problem}; check the URL/path and the network")
         self.source_id = source_id
         self.problem = problem
+
+
+class ViewReferenceError(CameraError):
+    """A camera's view-check reference image cannot be used."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"view reference {path}: {problem}")
+        self.path = path
+        self.problem = problem

@@ -9,6 +9,7 @@ messages name the field, what was expected and what came.
 from __future__ import annotations
 
 import bisect
+import itertools
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -198,6 +199,11 @@ class FacadeCalibration(CalibrationSection):
     def facade_top_m(self) -> float:
         """Height of the roof line above the first slab, in metres."""
         return (len(self.floor_lines_y) - 1) * self.floor_height_m
+
+    def tightest_storey_px(self) -> float:
+        """The shortest slab-to-slab distance in the image (px), usually the top storey's."""
+        lines = self.floor_lines_y
+        return min(lower - upper for lower, upper in itertools.pairwise(lines))
 
     def column_at(self, x: float, y: float) -> int | None:
         """Window column (1 = leftmost) at image point (x, y), or None if uncalibrated/outside."""

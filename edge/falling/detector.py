@@ -229,6 +229,11 @@ class FallingObjectDetector:
         )
         return event, [f for _, f in raw]
 
+    def snapshot_jpeg(self, frame: Frame) -> bytes:
+        """``frame`` at the evidence size, desensitised like alarm evidence, as a JPEG."""
+        clean = self._privacy.apply(self._evidence_size(frame))
+        return encode_jpeg(clean, self._config.evidence.jpeg_quality)
+
     def _evidence_size(self, frame: Frame) -> Frame:
         if frame.shape[1] == self._ev_wh[0]:
             return frame

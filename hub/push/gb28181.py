@@ -41,6 +41,7 @@ TYPE_LABELS = {
     "sos": "一键求助",
     "fall": "老人跌倒",
     "inactivity": "长时间无活动",
+    "camera_fault": "摄像机故障",
 }
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 

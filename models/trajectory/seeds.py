@@ -21,6 +21,10 @@ TUNE_FOOTAGE = (TUNE_DISTRACTOR, TUNE_DISTRACTOR_MORE)
 DEV = range(310_000, 310_400)
 # Tests use 500_000-500_199 (tests/edge/falling), listed here so no range takes them.
 TEST = range(500_000, 500_200)
+# The camera view check (edge/camera/viewcheck.py): its constants were chosen
+# looking at VIEW_DESIGN; bench/view_check.py scores VIEW_EVAL only.
+VIEW_DESIGN = range(600_000, 600_200)
+VIEW_EVAL = range(610_000, 610_200)
 EVAL_FALL = range(900_000, 900_300)
 # Two and a half hours: at the goal's 0.5 false alarms an hour, 30 minutes
 # would expect a quarter of an alarm and could not tell 0 from 1.5 an hour.
@@ -35,6 +39,8 @@ ALL = (
     TUNE_DISTRACTOR_MORE,
     DEV,
     TEST,
+    VIEW_DESIGN,
+    VIEW_EVAL,
     EVAL_FALL,
     EVAL_DISTRACTOR,
 )

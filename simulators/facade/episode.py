@@ -95,14 +95,14 @@ class Episode:
         """Per-frame ground truth: image position of the thrown object at ``t``."""
         return None if self.fall is None else self.fall.image_at(t, self.camera)
 
-    def frames(self) -> Iterator[tuple[float, Image]]:
-        """Render every frame, deterministically."""
+    def frames(self, step: int = 1) -> Iterator[tuple[float, Image]]:
+        """Render every ``step``-th frame (default: every frame), deterministically."""
         rng = np.random.default_rng([self.seed, 7])
         h, w = self.background.shape[:2]
         bank = [rng.normal(0, self.noise_sigma, (h, w, 1)) for _ in range(NOISE_BANK)]
         pos = [np.clip(n, 0, 255).astype(np.uint8).repeat(3, axis=2) for n in bank]
         neg = [np.clip(-n, 0, 255).astype(np.uint8).repeat(3, axis=2) for n in bank]
-        for index in range(int(self.duration_s * FPS)):
+        for index in range(0, int(self.duration_s * FPS), step):
             t = index / FPS
             frame = self.background.copy()
             for actor in self.actors:

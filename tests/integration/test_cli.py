@@ -90,6 +90,31 @@ def test_edge_reports_config_errors_by_key(tmp_path: Path) -> None:
     assert "brokr: unknown key" in result.stderr
 
 
+def test_edge_names_an_unusable_view_reference_and_stops(tmp_path: Path) -> None:
+    from simulators.facade import make_episode
+
+    scene = make_episode(500_150, "distractor", condition="day", duration_s=1.0)
+    camera = {
+        "source": {"type": "file", "id": "cam-1", "path": str(tmp_path / "v.mp4")},
+        "falling": {"gateway_id": "gw-a", "calibration": scene.calibration.model_dump(mode="json")},
+        "view_check": {"reference": str(tmp_path / "calibrated.png")},
+    }
+    config = tmp_path / "gw.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "gateway_id": "gw-a",
+                "outbox": {"path": str(tmp_path / "o.sqlite")},
+                "facade_cameras": [camera],
+            }
+        )
+    )
+    result = run("edge", "--config", str(config))
+    assert result.returncode == 1
+    assert "calibrated.png: missing or not an image" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_protocol_asyncapi_to_stdout() -> None:
     result = run("protocol", "asyncapi", "--out", "-")
     assert result.returncode == 0

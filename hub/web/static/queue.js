@@ -209,11 +209,17 @@ function field(key, value) {
   return value === null || value === undefined || value === "" ? "" : `<dt>${esc(t(key))}</dt><dd>${esc(value)}</dd>`;
 }
 
+/** A reading as text; a camera's fault is named in the console's language. */
+function dataValue(key, value) {
+  if (key === "fault") return label("fault", value);
+  return typeof value === "object" ? JSON.stringify(value) : value;
+}
+
 function dataTable(data) {
   const entries = Object.entries(data || {});
   if (!entries.length) return "";
   const rows = entries
-    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(typeof v === "object" ? JSON.stringify(v) : v)}</td></tr>`)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(dataValue(k, v))}</td></tr>`)
     .join("");
   return `<h3>${esc(t("detail.data"))}</h3><table class="kv">${rows}</table>`;
 }

@@ -183,3 +183,19 @@ def test_the_feed_resumes_after_a_dropped_connection(tab: Tab) -> None:
     expect(tab.page.locator("#live")).to_have_class(re.compile(r"\bon\b"))
     assert len(sockets) == 2
     assert "after=" in sockets[-1].url  # resumed, not started afresh
+
+
+def test_a_camera_fault_is_named_in_the_consoles_language(tab: Tab) -> None:
+    fault = alarm("gw-a", "cam-1", "camera_fault", "major", fault="moved", shift_px=[0.0, 62.5])
+    store(tab.hub.database_url, [*scene(), fault])
+    tab.sign_in("admin", expect_page="duty")
+    row = tab.page.locator("li[data-type=camera_fault]")
+    expect(row).to_contain_text("摄像机故障")
+    row.click()
+    table = tab.page.locator("table.kv")
+    expect(table).to_contain_text("画面偏移（楼层标定失效）")
+    expect(table).to_contain_text("[0,62.5]")
+    tab.page.click("#lang")
+    expect(row).to_contain_text("Camera fault")
+    row.click()
+    expect(tab.page.locator("table.kv")).to_contain_text("View moved (floor calibration invalid)")

@@ -1,0 +1,393 @@
+"""View check (视频质量诊断): is the camera still seeing what it was set up on?
+
+A camera that has been knocked askew, covered or whose stream has frozen
+keeps delivering frames, and analysis on them finds nothing, or (on a
+façade camera) reports the wrong floor from calibration lines that no
+longer sit on the slabs. Nothing errors. Every ``every_s`` seconds this
+check compares a small grey copy of the frame with a reference view:
+
+* ``no_signal``: no frame at all for ``no_signal_s`` (the source keeps
+  reconnecting; this says so to the people on duty).
+* ``frozen``: the sampled frames are identical for ``frozen_s``. A live
+  sensor never gives two equal pictures; a stuck encoder repeats one.
+* ``blocked``: most of the reference's textured area has gone flat (a bag,
+  cloth or paint over the lens, a sign hung in front of it).
+* ``moved``: the view is shifted against the reference by more than the
+  tolerance (phase correlation of log-gradient images, which day/night
+  and backlight leave in place), or no longer matches it at all.
+
+Log-gradients are used because lighting multiplies the picture: the log
+turns that into an offset the gradient ignores, so a night (IR) frame still
+matches a daytime reference. A fault is raised only after it has been seen
+at every check for ``hold_s``, and cleared after ``hold_s`` without it, so
+a camera shake, a bird on the lens or a bus's headlights page nobody.
+
+Blur (a defocused or dirty lens) is not diagnosed: by day it shows clearly,
+but at night sensor noise restores the fine detail blur removes, and a
+check that works only by day would be trusted at night too.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from edge.camera.errors import ViewReferenceError
+from protocol.models import Event, EvidenceRef
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_WIDTH = 320
+# Texture is compared in a grid of cells; a cell is "textured" in the
+# reference when it is at least as busy as the reference's median cell.
+GRID_WH = (8, 6)
+# A textured cell has gone flat below this share of its reference texture.
+FLAT_SHARE = 0.3
+# Phase-correlation response under which the view no longer matches at all.
+# A healthy view scores 0.6-1.0 against a reference of the same lighting, but
+# a night (IR) view against a daytime reference can score as little as 0.2 on
+# the simulated façades, no better than a view of another building (up to
+# 0.26). So a turned camera is found by its shift, which stays accurate at
+# night (within 4 px of 960) and comes out large from a chance peak; only a
+# response near zero (a view with nothing in common) counts by itself.
+MATCH_MIN = 0.1
+# A reference with less texture than this (mean log-gradient) is no view.
+TEXTURE_MIN = 0.02
+
+Grey = npt.NDArray[np.uint8]
+FloatImage = npt.NDArray[np.float32]
+
+
+class ViewFault(enum.StrEnum):
+    """What can be wrong with a camera's view."""
+
+    NO_SIGNAL = "no_signal"
+    FROZEN = "frozen"
+    BLOCKED = "blocked"
+    MOVED = "moved"
+
+
+class ViewCheckConfig(BaseModel):
+    """Settings of one camera's view check."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(default=True, description="Check the view at all.")
+    every_s: float = Field(default=2.0, ge=0.2, le=60.0, description="Seconds between checks.")
+    hold_s: float = Field(
+        default=30.0,
+        ge=0.0,
+        le=3600.0,
+        description="A fault is raised after this long seen, and cleared after as long unseen.",
+    )
+    no_signal_s: float = Field(
+        default=20.0, gt=0.0, le=3600.0, description="No frame for this long is a lost signal."
+    )
+    frozen_s: float = Field(
+        default=60.0, gt=0.0, le=3600.0, description="Identical frames for this long are frozen."
+    )
+    blocked_share: float = Field(
+        default=0.5,
+        gt=0.0,
+        le=1.0,
+        description="Share of the reference's textured cells gone flat that means blocked.",
+    )
+    moved_px: float | None = Field(
+        default=None,
+        gt=0.0,
+        description=(
+            "Shift (full-frame px) that means moved; None: half the tightest storey on a"
+            " façade camera, 1 % of the frame width otherwise."
+        ),
+    )
+    reference: Path | None = Field(
+        default=None,
+        description=(
+            "Image of the intended view (the snapshot the calibration was drawn on);"
+            " None adopts the first view after start."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ViewSample:
+    """What one check measured; None where it could not be measured.
+
+    ``unknown`` are the faults this check could not judge (the view of a
+    covered lens says nothing about where the camera points): their state
+    is left as it was.
+    """
+
+    at: float
+    faults: frozenset[ViewFault]
+    unknown: frozenset[ViewFault] = frozenset()
+    shift_px: tuple[float, float] | None = None
+    tilt_deg: float | None = None
+    match: float | None = None
+    flat_share: float | None = None
+
+
+@dataclass(frozen=True)
+class ViewChange:
+    """A fault raised or cleared, with the sample that decided it."""
+
+    fault: ViewFault
+    raised: bool
+    since: float
+    sample: ViewSample
+
+
+@dataclass
+class _Reference:
+    log_gradient: FloatImage
+    cells: npt.NDArray[np.float32]
+    textured: npt.NDArray[np.bool_]
+
+
+def log_gradient(grey: Grey) -> FloatImage:
+    """Gradient magnitude of the log picture: lighting (a factor) drops out."""
+    smooth = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 1.0)
+    logged = np.log(smooth + 8.0)
+    gx = cv2.Sobel(logged, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(logged, cv2.CV_32F, 0, 1)
+    return np.asarray(cv2.magnitude(gx, gy), dtype=np.float32)
+
+
+def sample_grey(frame: npt.NDArray[np.uint8]) -> Grey:
+    """A SAMPLE_WIDTH-wide grey copy of a BGR or grey frame."""
+    grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    height = max(1, round(grey.shape[0] * SAMPLE_WIDTH / grey.shape[1]))
+    return np.asarray(
+        cv2.resize(grey, (SAMPLE_WIDTH, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+    )
+
+
+def load_reference(path: Path, frame_wh: tuple[int, int]) -> Grey:
+    """The reference image at ``path`` as a sample.
+
+    Raises ViewReferenceError unless it is a readable image of the camera's
+    aspect with some texture.
+    """
+    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if image is None:
+        raise ViewReferenceError(str(path), "missing or not an image OpenCV can read")
+    height, width = image.shape
+    if abs(width / height - frame_wh[0] / frame_wh[1]) > 0.01:
+        raise ViewReferenceError(
+            str(path), f"is {width}x{height}; the camera is {frame_wh[0]}x{frame_wh[1]}"
+        )
+    grey = sample_grey(np.asarray(image, dtype=np.uint8))
+    if float(log_gradient(grey).mean()) < TEXTURE_MIN:
+        raise ViewReferenceError(str(path), "has no texture to compare with (a blank image?)")
+    return grey
+
+
+@dataclass
+class _Timer:
+    """When a fault was first seen (``seen``) and last seen (``last``) in the current run."""
+
+    seen: float | None = None
+    last: float | None = None
+    raised: bool = False
+
+
+@dataclass
+class ViewCheck:
+    """Checks one camera's view; feed it every frame (``frame``) and every empty wait (``idle``).
+
+    ``frame_wh`` is the full frame size and ``moved_px`` the shift (full-frame
+    px) that counts as moved. ``changes`` returned by ``frame``/``idle`` are
+    the faults raised or cleared by that call.
+    """
+
+    config: ViewCheckConfig
+    frame_wh: tuple[int, int]
+    moved_px: float
+    reference: Grey | None = None
+    last: ViewSample | None = None
+    _ref: _Reference | None = field(default=None, init=False, repr=False)
+    _last_frame_at: float | None = field(default=None, init=False, repr=False)
+    _next_check: float = field(default=float("-inf"), init=False, repr=False)
+    _previous: Grey | None = field(default=None, init=False, repr=False)
+    _frozen_since: float | None = field(default=None, init=False, repr=False)
+    _timers: dict[ViewFault, _Timer] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._timers = {fault: _Timer() for fault in ViewFault}
+        if self.reference is not None:
+            self._ref = self._reference_of(self.reference)
+            if self._ref is None:
+                raise ValueError("view reference has no texture to compare with (a blank image?)")
+
+    @property
+    def active(self) -> frozenset[ViewFault]:
+        """Faults raised and not yet cleared."""
+        return frozenset(f for f, timer in self._timers.items() if timer.raised)
+
+    def frame(self, at: float, frame: npt.NDArray[np.uint8]) -> list[ViewChange]:
+        """A frame arrived at ``at`` (seconds, any monotonic clock)."""
+        self._last_frame_at = at
+        if not self.config.enabled or at < self._next_check:
+            return []
+        self._next_check = at + self.config.every_s
+        sample = self._measure(at, sample_grey(frame))
+        return self._update(sample)
+
+    def idle(self, at: float) -> list[ViewChange]:
+        """No frame came; call this whenever the wait for one times out."""
+        if self._last_frame_at is None:
+            # A camera that has not sent a frame since start-up is silent from then.
+            self._last_frame_at = at
+        if not self.config.enabled or at < self._next_check:
+            return []
+        self._next_check = at + self.config.every_s
+        if at - self._last_frame_at < self.config.no_signal_s:
+            return []
+        lost = frozenset({ViewFault.NO_SIGNAL})
+        return self._update(ViewSample(at=at, faults=lost, unknown=frozenset(ViewFault) - lost))
+
+    def _measure(self, at: float, grey: Grey) -> ViewSample:
+        faults: set[ViewFault] = set()
+        previous, self._previous = self._previous, grey
+        if previous is not None and previous.shape == grey.shape and np.array_equal(previous, grey):
+            self._frozen_since = self._frozen_since if self._frozen_since is not None else at
+            if at - self._frozen_since >= self.config.frozen_s:
+                faults.add(ViewFault.FROZEN)
+        else:
+            self._frozen_since = None
+        if self._ref is None:
+            self._ref = self._reference_of(grey)
+            if self._ref is not None:
+                logger.info("view check: adopted the current view as the reference")
+            unknown = frozenset({ViewFault.BLOCKED, ViewFault.MOVED})
+            return ViewSample(at=at, faults=frozenset(faults), unknown=unknown)
+        ref = self._ref
+        if grey.shape != ref.log_gradient.shape:
+            # Another aspect ratio: the stream's format changed under the calibration.
+            faults.add(ViewFault.MOVED)
+            unknown = frozenset({ViewFault.BLOCKED})
+            return ViewSample(at=at, faults=frozenset(faults), unknown=unknown, match=0.0)
+        current = log_gradient(grey)
+        cells = _cells(current)
+        flat = float(np.mean(cells[ref.textured] < FLAT_SHARE * ref.cells[ref.textured]))
+        if flat >= self.config.blocked_share:
+            faults.add(ViewFault.BLOCKED)
+            unknown = frozenset({ViewFault.MOVED})
+            return ViewSample(at=at, faults=frozenset(faults), unknown=unknown, flat_share=flat)
+        (dx, dy), response = _correlate(ref.log_gradient, current)
+        scale = self.frame_wh[0] / SAMPLE_WIDTH
+        # A camera knocked askew also turns: the left and right halves then shift
+        # apart, and the frame's edges twice as far as the halves' centres.
+        half = current.shape[1] // 2
+        (_, dy_left), left = _correlate(ref.log_gradient[:, :half], current[:, :half])
+        (_, dy_right), right = _correlate(ref.log_gradient[:, half:], current[:, half:])
+        spread = dy_right - dy_left if min(left, right) >= MATCH_MIN else 0.0
+        shift = (round(dx * scale, 1), round(dy * scale, 1))
+        tilt = float(np.degrees(np.arctan2(spread, half)))
+        worst = float(np.hypot(dx, abs(dy) + abs(spread))) * scale
+        if response < MATCH_MIN or worst > self.moved_px:
+            faults.add(ViewFault.MOVED)
+        return ViewSample(
+            at=at,
+            faults=frozenset(faults),
+            shift_px=shift,
+            tilt_deg=round(tilt, 2),
+            match=round(float(response), 3),
+            flat_share=flat,
+        )
+
+    def _reference_of(self, grey: Grey) -> _Reference | None:
+        if grey.shape[1] != SAMPLE_WIDTH:
+            grey = sample_grey(grey)
+        gradient = log_gradient(grey)
+        if float(gradient.mean()) < TEXTURE_MIN:
+            return None
+        cells = _cells(gradient)
+        return _Reference(gradient, cells, cells >= np.median(cells))
+
+    def _update(self, sample: ViewSample) -> list[ViewChange]:
+        self.last = sample
+        changes = []
+        hold = self.config.hold_s
+        for fault, timer in self._timers.items():
+            if fault in sample.unknown:
+                continue
+            if fault in sample.faults:
+                timer.seen = timer.seen if timer.seen is not None else sample.at
+                timer.last = sample.at
+                if not timer.raised and sample.at - timer.seen >= hold:
+                    timer.raised = True
+                    changes.append(ViewChange(fault, True, timer.seen, sample))
+            elif timer.raised and timer.last is not None and sample.at - timer.last >= hold:
+                timer.raised = False
+                changes.append(ViewChange(fault, False, timer.last, sample))
+                timer.seen = timer.last = None
+            elif not timer.raised:
+                timer.seen = timer.last = None
+        return changes
+
+
+def _correlate(reference: FloatImage, current: FloatImage) -> tuple[tuple[float, float], float]:
+    # phaseCorrelate applies the window to its inputs in place: give it copies,
+    # or the reference fades a little more at every check.
+    window = cv2.createHanningWindow((current.shape[1], current.shape[0]), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(reference.copy(), current.copy(), window)
+    return (float(dx), float(dy)), float(response)
+
+
+def _cells(gradient: FloatImage) -> npt.NDArray[np.float32]:
+    return np.asarray(cv2.resize(gradient, GRID_WH, interpolation=cv2.INTER_AREA), np.float32)
+
+
+EVENT_TYPE = "camera_fault"
+
+
+def view_event(
+    change: ViewChange,
+    *,
+    gateway_id: str,
+    camera_id: str,
+    moved_px: float,
+    wall_offset_s: float,
+    evidence: list[EvidenceRef] | None = None,
+) -> Event:
+    """The ``camera_fault`` event of a change: a major alarm when raised, a notice when cleared.
+
+    ``wall_offset_s`` turns the check's monotonic times into Unix time.
+    """
+    sample = change.sample
+    data: dict[str, Any] = {
+        "fault": change.fault.value,
+        "raised": change.raised,
+        "since": datetime.fromtimestamp(change.since + wall_offset_s, UTC).isoformat(),
+    }
+    if sample.shift_px is not None:
+        data["shift_px"] = list(sample.shift_px)
+        data["tilt_deg"] = sample.tilt_deg
+        data["moved_px"] = round(moved_px, 1)
+    if sample.match is not None:
+        data["match"] = sample.match
+    if sample.flat_share is not None:
+        data["flat_share"] = round(sample.flat_share, 2)
+    refs = evidence or []
+    if refs:
+        data["evidence"] = [ref.model_dump() for ref in refs]
+    return Event(
+        gateway_id=gateway_id,
+        type=EVENT_TYPE,
+        severity="major" if change.raised else "info",
+        alarm=change.raised,
+        device_id=camera_id,
+        observed_at=datetime.fromtimestamp(sample.at + wall_offset_s, UTC),
+        data=data,
+        evidence=refs,
+    )
