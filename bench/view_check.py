@@ -61,7 +61,7 @@ from edge.camera.viewcheck import (  # noqa: E402
     ViewSample,
     sample_grey,
 )
-from models.trajectory.seeds import VIEW_EVAL  # noqa: E402
+from models.trajectory.seeds import VIEW_EVAL, VIEW_EVAL_ELSEWHERE  # noqa: E402
 from simulators.camera_faults import covered, shifted  # noqa: E402
 from simulators.facade.episode import CONDITIONS, FPS, Episode, make_episode  # noqa: E402
 
@@ -142,7 +142,8 @@ def faults_of(seed: int, episode: Episode, condition: str) -> dict[str, tuple[Vi
     # Turned about the lens axis so the frame's left and right edges move a storey.
     angle = float(np.degrees(np.arctan2(storey, width / 2)))
     rotation = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    other = make_episode(seed + 100_000, "distractor", condition=condition, duration_s=FAULT_S + 1)
+    elsewhere_seed = VIEW_EVAL_ELSEWHERE[VIEW_EVAL.index(seed)]
+    other = make_episode(elsewhere_seed, "distractor", condition=condition, duration_s=FAULT_S + 1)
     elsewhere = dict(other.frames(STEP))
     rng = np.random.default_rng(seed)
     cover_grey = int(rng.integers(20, 200))

@@ -94,8 +94,8 @@ def make_view_check(config: FacadeCameraConfig) -> ViewCheck:
     )
 
 
-# Faults whose snapshot shows the duty officer what the camera sees now.
-SNAPSHOT_FAULTS = frozenset({ViewFault.MOVED, ViewFault.BLOCKED})
+# Faults shown to the duty officer as the calibrated view beside the current one.
+COMPOSITE_FAULTS = frozenset({ViewFault.MOVED, ViewFault.BLOCKED})
 
 
 class FacadeCamera(CameraWorker):
@@ -153,11 +153,18 @@ class FacadeCamera(CameraWorker):
 
     def _report(self, changes: list[ViewChange], frame: Frame | None) -> None:
         camera = self.config.source.id
+        # From the first check that sees the view moved (not only once the fault
+        # is held and raised) until it is cleared, the privacy masks may miss.
+        last = self.view.last
+        seen = last is not None and ViewFault.MOVED in last.faults
+        self.detector.masks_misaligned = seen or ViewFault.MOVED in self.view.active
         for change in changes:
             refs = []
-            if change.raised and frame is not None and change.fault in SNAPSHOT_FAULTS:
-                jpeg = self.detector.snapshot_jpeg(frame.image)
-                refs.append(self._sink.emit_evidence("image/jpeg", jpeg, "snapshot"))
+            reference = self.view.reference
+            shown = change.raised and change.fault in COMPOSITE_FAULTS
+            if shown and frame is not None and reference is not None:
+                jpeg = self.detector.view_pair_jpeg(reference, frame.image)
+                refs.append(self._sink.emit_evidence("image/jpeg", jpeg, "composite"))
             event = view_event(
                 change,
                 gateway_id=self.config.falling.gateway_id,

@@ -12,9 +12,10 @@ check compares a small grey copy of the frame with a reference view:
   sensor never gives two equal pictures; a stuck encoder repeats one.
 * ``blocked``: most of the reference's textured area has gone flat (a bag,
   cloth or paint over the lens, a sign hung in front of it).
-* ``moved``: the view is shifted against the reference by more than the
-  tolerance (phase correlation of log-gradient images, which day/night
-  and backlight leave in place), or no longer matches it at all.
+* ``moved``: the view is shifted or turned against the reference by more
+  than the tolerance (phase correlation of log-gradient images, which
+  day/night and backlight leave in place, over the frame and each half),
+  or no longer matches it at all.
 
 Log-gradients are used because lighting multiplies the picture: the log
 turns that into an offset the gradient ignores, so a night (IR) frame still
@@ -57,13 +58,16 @@ FLAT_SHARE = 0.3
 # a night (IR) view against a daytime reference can score as little as 0.2 on
 # the simulated façades, no better than a view of another building (up to
 # 0.26). So a turned camera is found by its shift, which stays accurate at
-# night (within 4 px of 960) and comes out large from a chance peak; only a
-# response near zero (a view with nothing in common) counts by itself.
+# night (within 4 px of 960) and comes out large from a chance peak, or by
+# halves of the frame that disagree with the whole; only a response near
+# zero (a view with nothing in common) counts by itself.
 MATCH_MIN = 0.1
 # A reference with less texture than this (mean log-gradient) is no view.
 TEXTURE_MIN = 0.02
 
 Grey = npt.NDArray[np.uint8]
+# A frame as the camera gives it: BGR (H, W, 3) or grey (H, W).
+Picture = npt.NDArray[np.uint8]
 FloatImage = npt.NDArray[np.float32]
 
 
@@ -171,24 +175,24 @@ def sample_grey(frame: npt.NDArray[np.uint8]) -> Grey:
     )
 
 
-def load_reference(path: Path, frame_wh: tuple[int, int]) -> Grey:
-    """The reference image at ``path`` as a sample.
+def load_reference(path: Path, frame_wh: tuple[int, int]) -> Picture:
+    """The reference picture at ``path`` (BGR, as stored).
 
     Raises ViewReferenceError unless it is a readable image of the camera's
     aspect with some texture.
     """
-    image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise ViewReferenceError(str(path), "missing or not an image OpenCV can read")
-    height, width = image.shape
+    height, width = image.shape[:2]
     if abs(width / height - frame_wh[0] / frame_wh[1]) > 0.01:
         raise ViewReferenceError(
             str(path), f"is {width}x{height}; the camera is {frame_wh[0]}x{frame_wh[1]}"
         )
-    grey = sample_grey(np.asarray(image, dtype=np.uint8))
-    if float(log_gradient(grey).mean()) < TEXTURE_MIN:
+    picture = np.asarray(image, dtype=np.uint8)
+    if float(log_gradient(sample_grey(picture)).mean()) < TEXTURE_MIN:
         raise ViewReferenceError(str(path), "has no texture to compare with (a blank image?)")
-    return grey
+    return picture
 
 
 @dataclass
@@ -205,14 +209,16 @@ class ViewCheck:
     """Checks one camera's view; feed it every frame (``frame``) and every empty wait (``idle``).
 
     ``frame_wh`` is the full frame size and ``moved_px`` the shift (full-frame
-    px) that counts as moved. ``changes`` returned by ``frame``/``idle`` are
-    the faults raised or cleared by that call.
+    px) that counts as moved. ``reference`` is the intended view (any size of
+    the camera's aspect); without one the first textured frame is adopted,
+    and kept here. ``changes`` returned by ``frame``/``idle`` are the faults
+    raised or cleared by that call.
     """
 
     config: ViewCheckConfig
     frame_wh: tuple[int, int]
     moved_px: float
-    reference: Grey | None = None
+    reference: Picture | None = None
     last: ViewSample | None = None
     _ref: _Reference | None = field(default=None, init=False, repr=False)
     _last_frame_at: float | None = field(default=None, init=False, repr=False)
@@ -224,7 +230,7 @@ class ViewCheck:
     def __post_init__(self) -> None:
         self._timers = {fault: _Timer() for fault in ViewFault}
         if self.reference is not None:
-            self._ref = self._reference_of(self.reference)
+            self._ref = self._reference_of(sample_grey(self.reference))
             if self._ref is None:
                 raise ValueError("view reference has no texture to compare with (a blank image?)")
 
@@ -233,13 +239,15 @@ class ViewCheck:
         """Faults raised and not yet cleared."""
         return frozenset(f for f, timer in self._timers.items() if timer.raised)
 
-    def frame(self, at: float, frame: npt.NDArray[np.uint8]) -> list[ViewChange]:
+    def frame(self, at: float, frame: Picture) -> list[ViewChange]:
         """A frame arrived at ``at`` (seconds, any monotonic clock)."""
         self._last_frame_at = at
         if not self.config.enabled or at < self._next_check:
             return []
         self._next_check = at + self.config.every_s
         sample = self._measure(at, sample_grey(frame))
+        if self.reference is None and self._ref is not None:
+            self.reference = frame.copy()
         return self._update(sample)
 
     def idle(self, at: float) -> list[ViewChange]:
@@ -288,13 +296,21 @@ class ViewCheck:
         # A camera knocked askew also turns: the left and right halves then shift
         # apart, and the frame's edges twice as far as the halves' centres.
         half = current.shape[1] // 2
-        (_, dy_left), left = _correlate(ref.log_gradient[:, :half], current[:, :half])
-        (_, dy_right), right = _correlate(ref.log_gradient[:, half:], current[:, half:])
-        spread = dy_right - dy_left if min(left, right) >= MATCH_MIN else 0.0
+        (dx_left, dy_left), left = _correlate(ref.log_gradient[:, :half], current[:, :half])
+        (dx_right, dy_right), right = _correlate(ref.log_gradient[:, half:], current[:, half:])
+        halves = min(left, right) >= MATCH_MIN
+        spread = dy_right - dy_left if halves else 0.0
+        # A view of something else can still peak near zero shift by chance; its
+        # halves then peak elsewhere, where a real view's halves agree with it.
+        disagree = (
+            max(np.hypot(dx_left - dx, dy_left - dy), np.hypot(dx_right - dx, dy_right - dy))
+            if halves
+            else 0.0
+        )
         shift = (round(dx * scale, 1), round(dy * scale, 1))
         tilt = float(np.degrees(np.arctan2(spread, half)))
         worst = float(np.hypot(dx, abs(dy) + abs(spread))) * scale
-        if response < MATCH_MIN or worst > self.moved_px:
+        if response < MATCH_MIN or max(worst, float(disagree) * scale) > self.moved_px:
             faults.add(ViewFault.MOVED)
         return ViewSample(
             at=at,
@@ -306,8 +322,6 @@ class ViewCheck:
         )
 
     def _reference_of(self, grey: Grey) -> _Reference | None:
-        if grey.shape[1] != SAMPLE_WIDTH:
-            grey = sample_grey(grey)
         gradient = log_gradient(grey)
         if float(gradient.mean()) < TEXTURE_MIN:
             return None

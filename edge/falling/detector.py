@@ -23,7 +23,13 @@ from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.config import FallingConfig
 from edge.falling.errors import FrameError
 from edge.falling.events import build_event
-from edge.falling.evidence import FrameRing, draw_composite, encode_clip, encode_jpeg
+from edge.falling.evidence import (
+    FrameRing,
+    draw_composite,
+    draw_view_pair,
+    encode_clip,
+    encode_jpeg,
+)
 from edge.falling.faces import FaceDetector
 from edge.falling.images import u8
 from edge.falling.privacy import Desensitiser
@@ -94,6 +100,9 @@ class FallingObjectDetector:
         self._raw = raw_store
         self._on_track = on_track
         self._on_verdict = on_verdict
+        # Set while the camera's view is not where the privacy masks were drawn:
+        # evidence is then pixelated whole (see Desensitiser.apply).
+        self.masks_misaligned = False
         self._pending: list[Verdict] = []
         self._recent: list[Verdict] = []
         self.alarms: list[AlarmRecord] = []
@@ -229,10 +238,22 @@ class FallingObjectDetector:
         )
         return event, [f for _, f in raw]
 
-    def snapshot_jpeg(self, frame: Frame) -> bytes:
-        """``frame`` at the evidence size, desensitised like alarm evidence, as a JPEG."""
-        clean = self._privacy.apply(self._evidence_size(frame))
-        return encode_jpeg(clean, self._config.evidence.jpeg_quality)
+    def view_pair_jpeg(self, reference: Frame, now: Frame) -> bytes:
+        """The calibrated view and the current frame side by side with the floor lines, as a JPEG.
+
+        Both are scaled to the evidence size. The calibrated view is
+        desensitised by the privacy masks; the current one, shown because it
+        may no longer be where the masks were drawn, is pixelated whole.
+        """
+        cal = self._config.calibration
+        pair = [
+            self._privacy.apply(self._evidence_size(_bgr(f)), whole=whole)
+            for f, whole in ((reference, False), (now, True))
+        ]
+        xs = [x * self._ev_scale for x, _ in cal.facade_polygon]
+        lines = [y * self._ev_scale for y in cal.floor_lines_y]
+        composite = draw_view_pair(pair[0], pair[1], lines, (min(xs), max(xs)))
+        return encode_jpeg(composite, self._config.evidence.jpeg_quality)
 
     def _evidence_size(self, frame: Frame) -> Frame:
         if frame.shape[1] == self._ev_wh[0]:
@@ -243,7 +264,8 @@ class FallingObjectDetector:
         """Desensitise the window's frames, then emit the composite and the clip."""
         assert verdict.release is not None
         points = verdict.points
-        clean = [self._privacy.apply(frame) for _, frame in raw]
+        whole = self.masks_misaligned
+        clean = [self._privacy.apply(frame, whole=whole) for _, frame in raw]
         track_frames = [f for (t, _), f in zip(raw, clean, strict=True) if t >= points.t[0]]
         composite = draw_composite(
             clean[0],
@@ -266,6 +288,10 @@ class FallingObjectDetector:
             return refs
         refs.append(self._sink.emit_evidence("video/mp4", clip, "clip"))
         return refs
+
+
+def _bgr(frame: Frame) -> Frame:
+    return frame if frame.ndim == 3 else u8(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
 
 
 def judge_for(config: FallingConfig) -> TrackJudge:

@@ -112,3 +112,28 @@ def draw_composite(
         cv2.LINE_AA,
     )
     return out
+
+
+def draw_view_pair(
+    reference: Image, now: Image, floor_lines_y: list[float], x_range: tuple[float, float]
+) -> Image:
+    """The calibrated view and the current one side by side, both with the floor lines.
+
+    Both images are already desensitised and of one size; ``floor_lines_y``
+    and ``x_range`` (the façade's left and right edge) are in their pixels.
+    On the calibrated view the lines sit on the slabs; on a camera knocked
+    askew they visibly do not.
+    """
+    pair = []
+    for image, label in ((reference, "calibrated view"), (now, "now")):
+        out = image.copy()
+        for y in floor_lines_y:
+            start, end = (round(x_range[0]), round(y)), (round(x_range[1]), round(y))
+            cv2.line(out, start, end, (0, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(out, label, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(
+            out, label, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 1, cv2.LINE_AA
+        )
+        pair.append(out)
+    gap = np.full((reference.shape[0], 4, 3), 255, np.uint8)
+    return np.asarray(cv2.hconcat([pair[0], gap, pair[1]]), dtype=np.uint8)

@@ -75,9 +75,22 @@ class Desensitiser:
             self._boxes[key] = box
         return self._boxes[key]
 
-    def apply(self, image: Image) -> Image:
-        """A desensitised copy of ``image``."""
+    def apply(self, image: Image, *, whole: bool = False) -> Image:
+        """A desensitised copy of ``image``; with ``whole``, all of it is pixelated.
+
+        ``whole`` is for a view that is no longer where the masks were drawn (a
+        camera knocked askew): the masks would miss the windows.
+        """
         height, width = image.shape[:2]
+        if whole:
+            small = cv2.resize(
+                image,
+                (max(1, width // self._block), max(1, height // self._block)),
+                interpolation=cv2.INTER_AREA,
+            )
+            return np.asarray(
+                cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST), np.uint8
+            )
         out = image.copy()
         raster = self.mask_for(width, height)
         box = self._box_for(width, height)

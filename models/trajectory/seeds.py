@@ -22,9 +22,13 @@ DEV = range(310_000, 310_400)
 # Tests use 500_000-500_199 (tests/edge/falling), listed here so no range takes them.
 TEST = range(500_000, 500_200)
 # The camera view check (edge/camera/viewcheck.py): its constants were chosen
-# looking at VIEW_DESIGN; bench/view_check.py scores VIEW_EVAL only.
+# looking at VIEW_DESIGN cameras (and, as views of other buildings, at
+# VIEW_DESIGN_ELSEWHERE); bench/view_check.py scores VIEW_EVAL cameras, each
+# turned to the building of the same position in VIEW_EVAL_ELSEWHERE.
 VIEW_DESIGN = range(600_000, 600_200)
 VIEW_EVAL = range(610_000, 610_200)
+VIEW_DESIGN_ELSEWHERE = range(650_000, 650_200)
+VIEW_EVAL_ELSEWHERE = range(710_000, 710_200)
 EVAL_FALL = range(900_000, 900_300)
 # Two and a half hours: at the goal's 0.5 false alarms an hour, 30 minutes
 # would expect a quarter of an alarm and could not tell 0 from 1.5 an hour.
@@ -41,6 +45,8 @@ ALL = (
     TEST,
     VIEW_DESIGN,
     VIEW_EVAL,
+    VIEW_DESIGN_ELSEWHERE,
+    VIEW_EVAL_ELSEWHERE,
     EVAL_FALL,
     EVAL_DISTRACTOR,
 )

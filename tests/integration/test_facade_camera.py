@@ -119,6 +119,14 @@ def test_a_camera_knocked_askew_raises_a_camera_fault_alert_at_the_hub(
                 what="a camera_fault alert",
             )
             stats = gateway.agent.health().stats
+            # The privacy masks were drawn on the calibrated view: evidence is pixelated whole.
+            assert gateway.cameras[0].detector.masks_misaligned
+            sha = alerts[0]["evidence"][0]["sha256"]
+            content = wait_until(
+                lambda: (r := api.get(f"/api/v1/evidence/{sha}")).status_code == 200 and r.content,
+                timeout_s=30,
+                what="the composite at the hub",
+            )
         finally:
             gateway.stop()
     alert = alerts[0]
@@ -127,5 +135,6 @@ def test_a_camera_knocked_askew_raises_a_camera_fault_alert_at_the_hub(
     assert alert["data"]["fault"] == "moved"
     # Frames are half the calibrated width: the shift is reported in calibrated pixels.
     assert alert["data"]["shift_px"][1] == pytest.approx(1.5 * storey, abs=4.0)
-    assert [r["role"] for r in alert["evidence"]] == ["snapshot"], "what the camera sees now"
+    assert [r["role"] for r in alert["evidence"]] == ["composite"], "calibrated view and now"
     assert stats["camera.cam_facade_1.view_faults"] == 1.0
+    assert content.startswith(b"\xff\xd8"), "a JPEG, stored at the hub"

@@ -264,7 +264,7 @@ def test_reference_images_are_checked_with_clear_errors(tmp_path: Path) -> None:
         )
     good = tmp_path / "good.png"
     cv2.imwrite(str(good), bare_view())
-    assert load_reference(good, (1920, 1080)).shape == (180, 320)
+    assert load_reference(good, (1920, 1080)).shape == (540, 960, 3), "kept as stored"
 
 
 @pytest.mark.parametrize(

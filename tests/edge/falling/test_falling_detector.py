@@ -43,6 +43,14 @@ def roughness(image: np.ndarray) -> float:
     return float(np.abs(np.diff(grey, axis=1)).mean())
 
 
+def block_detail(image: np.ndarray, block: int = 12) -> float:
+    """Median spread of grey levels inside block x block tiles (small when pixelated)."""
+    grey = image.astype(np.float64).mean(axis=2)
+    h, w = (grey.shape[0] // block) * block, (grey.shape[1] // block) * block
+    tiles = grey[:h, :w].reshape(h // block, block, w // block, block)
+    return float(np.median(tiles.std(axis=(1, 3))))
+
+
 @pytest.fixture(scope="module")
 def fall_run(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     episode = make_episode(FALL_SEED, "fall", condition="day", distractors=())
@@ -113,6 +121,62 @@ def test_every_image_leaving_is_desensitised(fall_run: tuple) -> None:
     assert len(images) > 20
     for image in images:
         assert roughness(image[inner]) < 20, "the window pattern must not survive"
+
+
+def test_the_view_pair_is_desensitised_on_both_sides_and_shows_the_floor_lines(
+    fall_run: tuple,
+) -> None:
+    episode, detector, _, _, (x0, y0, x1, y1) = fall_run
+    board = np.indices((y1 - y0, x1 - x0)).sum(axis=0) // 2 % 2 * 255
+    view = episode.background.copy()
+    view[y0:y1, x0:x1] = board[:, :, None].astype(np.uint8)
+    now = np.ascontiguousarray(np.roll(view, 40, axis=0))  # knocked down by 40 px
+    pair = cv2.imdecode(
+        np.frombuffer(detector.view_pair_jpeg(view, now), np.uint8), cv2.IMREAD_COLOR
+    )
+    assert pair.shape == (360, 640 * 2 + 4, 3)
+    # The current view may be off its masks: it is pixelated whole. A fine
+    # pattern over all of it (4 px cells at the evidence size) must not survive.
+    ys, xs = np.indices(view.shape[:2])
+    fine = np.dstack([((ys // 6 + xs // 6) % 2 * 255).astype(np.uint8)] * 3)
+    pair_fine = cv2.imdecode(
+        np.frombuffer(detector.view_pair_jpeg(view, fine), np.uint8), cv2.IMREAD_COLOR
+    )
+    assert block_detail(pair_fine[:, 644:]) < 20, "pixelated whole"
+    assert block_detail(cv2.resize(fine, (640, 360), interpolation=cv2.INTER_AREA)) > 100
+    s = 640 / 960
+    for left, shift in ((0, 0), (644, round(40 * s))):
+        inner = (
+            slice(int(y0 * s) + 2 + shift, int(y1 * s) - 2 + shift),
+            slice(left + int(x0 * s) + 2, left + int(x1 * s) - 2),
+        )
+        assert roughness(pair[inner]) < 20, "the window pattern must not survive on either side"
+    cal = episode.calibration
+    row = round(cal.floor_lines_y[len(cal.floor_lines_y) // 2] * 640 / cal.frame_wh[0])
+    middle = round(np.mean([x for x, _ in cal.facade_polygon]) * 640 / cal.frame_wh[0])
+    for left in (0, 644):
+        b, g, r = pair[row, left + middle].astype(int)
+        assert g > 180 and r > 180 and b < 120, "the calibrated floor line is drawn (yellow)"
+
+
+def test_evidence_of_a_camera_off_its_masks_is_pixelated_whole() -> None:
+    episode = make_episode(FALL_SEED, "fall", condition="day", distractors=())
+    config = FallingConfig(gateway_id="gw-b1", calibration=episode.calibration)
+    sink = MemorySink()
+    detector = FallingObjectDetector(config=config, sink=sink)
+    detector.masks_misaligned = True  # as the façade camera sets it while the view is moved
+    detector.run((t + EPOCH, frame) for t, frame in episode.frames())
+    assert sink.events, "the alarm still goes out"
+    images = []
+    for media_type, content, _ in sink.evidence.values():
+        if media_type == "video/mp4":
+            images.extend(decode_clip(content))
+        else:
+            images.append(cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_COLOR))
+    assert len(images) > 20
+    normal = block_detail(cv2.resize(episode.background, (640, 360)))
+    for image in images:
+        assert block_detail(image) < 0.3 * normal
 
 
 def test_raw_clip_kept_encrypted(fall_run: tuple) -> None:

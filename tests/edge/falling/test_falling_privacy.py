@@ -38,6 +38,15 @@ def test_masked_region_is_pixelated_and_the_rest_untouched() -> None:
     assert np.array_equal(image, checkerboard(180, 320)), "input must not be modified"
 
 
+def test_a_view_off_its_masks_is_pixelated_whole() -> None:
+    image = checkerboard(180, 320)
+    mask = [(40.0, 40.0), (120.0, 40.0), (120.0, 100.0), (40.0, 100.0)]
+    out = Desensitiser(masks=[mask], frame_wh=(640, 360), block_px=12).apply(image, whole=True)
+    assert out.shape == image.shape
+    assert roughness(out) < 0.2 * roughness(image), "no window pattern survives anywhere"
+    assert np.array_equal(image, checkerboard(180, 320)), "input must not be modified"
+
+
 def yunet_like_model(path: Path, face_cell: tuple[int, int], stride: int = 8) -> None:
     """A tiny graph with YuNet's output names; one confident face in one grid cell."""
     nodes, outputs, inits = [], [], []
