@@ -38,6 +38,17 @@ def decode_clip(content: bytes) -> list[np.ndarray]:
     return frames
 
 
+def egress_images(sink: MemorySink) -> list[np.ndarray]:
+    """Every image the sink was given: composites and each clip's frames."""
+    images = []
+    for media_type, content, _ in sink.evidence.values():
+        if media_type == "video/mp4":
+            images.extend(decode_clip(content))
+        else:
+            images.append(cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_COLOR))
+    return images
+
+
 def roughness(image: np.ndarray) -> float:
     grey = image.astype(np.int16).mean(axis=2)
     return float(np.abs(np.diff(grey, axis=1)).mean())
@@ -112,12 +123,7 @@ def test_every_image_leaving_is_desensitised(fall_run: tuple) -> None:
     _, _, sink, _, (x0, y0, x1, y1) = fall_run
     s = 640 / 960  # analysis to evidence pixels
     inner = (slice(int(y0 * s) + 2, int(y1 * s) - 2), slice(int(x0 * s) + 2, int(x1 * s) - 2))
-    images = []
-    for media_type, content, _ in sink.evidence.values():
-        if media_type == "video/mp4":
-            images.extend(decode_clip(content))
-        else:
-            images.append(cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_COLOR))
+    images = egress_images(sink)
     assert len(images) > 20
     for image in images:
         assert roughness(image[inner]) < 20, "the window pattern must not survive"
@@ -167,12 +173,7 @@ def test_evidence_of_a_camera_off_its_masks_is_pixelated_whole() -> None:
     detector.masks_misaligned = True  # as the façade camera sets it while the view is moved
     detector.run((t + EPOCH, frame) for t, frame in episode.frames())
     assert sink.events, "the alarm still goes out"
-    images = []
-    for media_type, content, _ in sink.evidence.values():
-        if media_type == "video/mp4":
-            images.extend(decode_clip(content))
-        else:
-            images.append(cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_COLOR))
+    images = egress_images(sink)
     assert len(images) > 20
     normal = block_detail(cv2.resize(episode.background, (640, 360)))
     for image in images:
