@@ -8,10 +8,14 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from edge.errors import ConfigError, EdgeError
+
+if TYPE_CHECKING:
+    from edge.facade import FacadeCameraConfig
 
 DEFAULT_SCENARIO = (
     Path(__file__).resolve().parent.parent / "simulators" / "scenarios" / "lianhu.yaml"
@@ -127,20 +131,12 @@ def falling_check(
     """Replay a façade camera's ordinary footage (no throws) and report its false alarms."""
     import json
 
-    from edge.config import load_config
     from edge.falling.errors import FallingError
     from edge.falling.sitecheck import check_footage
 
+    facade = _facade_camera(config_path, camera)
     try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-    cameras = {c.source.id: c for c in config.facade_cameras}
-    if camera not in cameras:
-        known = ", ".join(sorted(cameras)) or "none"
-        raise click.ClickException(f"{config_path}: no facade camera {camera!r} (cameras: {known})")
-    try:
-        report = check_footage(cameras[camera].falling, list(videos), goal_per_hour=goal, top=top)
+        report = check_footage(facade.falling, list(videos), goal_per_hour=goal, top=top)
     except FallingError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -172,6 +168,65 @@ def falling_check(
             f"  {track['score']:.4f} {'ALARM ' if track['alarm'] else ''}{track['video']} "
             f"at {track['start_s']} s, {track['duration_s']} s, {track['drop_m']} m down, "
             f"from floor {track['floor']} (x {track['x_px']}, y {track['y_px']})"
+        )
+
+
+def _facade_camera(config_path: Path, camera: str) -> FacadeCameraConfig:
+    """The façade camera ``camera`` of the gateway config at ``config_path``."""
+    from edge.config import load_config
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    cameras = {c.source.id: c for c in config.facade_cameras}
+    if camera not in cameras:
+        known = ", ".join(sorted(cameras)) or "none"
+        raise click.ClickException(f"{config_path}: no facade camera {camera!r} (cameras: {known})")
+    return cameras[camera]
+
+
+@main.command("camera-snapshot")
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="Gateway YAML."
+)
+@click.argument("camera")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.1),
+    default=15.0,
+    show_default=True,
+    help="Seconds to wait for a frame.",
+)
+def camera_snapshot(config_path: Path, camera: str, out: Path, timeout_s: float) -> None:
+    """Save one full-resolution frame of a façade camera: the picture to calibrate on.
+
+    Draw the calibration on it, then give it to the camera's view check as
+    ``view_check.reference``, so the gateway can tell when the camera moves.
+    """
+    import cv2
+
+    from edge.camera.source import snapshot
+
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
+        raise click.ClickException(f"{out}: save as .png (lossless) or .jpg")
+    facade = _facade_camera(config_path, camera)
+    try:
+        image = snapshot(facade.source, timeout_s=timeout_s)
+    except EdgeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not cv2.imwrite(str(out), image):
+        raise click.ClickException(f"{out}: could not write the image")
+    height, width = image.shape[:2]
+    click.echo(f"saved {width}x{height} from {camera} to {out}")
+    calibrated = facade.falling.calibration.frame_wh
+    if abs(width / height - calibrated[0] / calibrated[1]) > 0.01:
+        click.echo(
+            f"warning: the calibration is for {calibrated[0]}x{calibrated[1]}; this frame has "
+            "another aspect ratio, so it cannot serve as the view check's reference",
+            err=True,
         )
 
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_random_exponential
 
 from edge.camera.buffers import DropOldestQueue, Frame, PreEventBuffer
@@ -207,3 +208,27 @@ class CameraSource:
             "camera_reconnects": float(self.counts["reconnects"]),
             "camera_watchdog": float(self.counts["watchdog"]),
         }
+
+
+def snapshot(
+    config: SourceConfig, *, timeout_s: float = 15.0, opener: Opener | None = None
+) -> npt.NDArray[np.uint8]:
+    """One frame from the camera of ``config`` (BGR), for calibrating on.
+
+    Raises SourceUnavailable when the source cannot be opened or gives no
+    frame within ``timeout_s``.
+    """
+    capture = (opener or opener_for(config))()
+    try:
+        if not capture.isOpened():
+            raise SourceUnavailable(config.id, "could not open")
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            ok, image = capture.read()
+            if not ok:
+                break
+            if image is not None:
+                return np.asarray(image, dtype=np.uint8)
+        raise SourceUnavailable(config.id, f"gave no frame within {timeout_s:g} s")
+    finally:
+        capture.release()

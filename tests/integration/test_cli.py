@@ -91,13 +91,23 @@ def test_edge_reports_config_errors_by_key(tmp_path: Path) -> None:
 
 
 def test_edge_names_an_unusable_view_reference_and_stops(tmp_path: Path) -> None:
+    reference = str(tmp_path / "calibrated.png")
+    config = facade_gateway_yaml(tmp_path, tmp_path / "v.mp4", reference=reference)
+    result = run("edge", "--config", str(config))
+    assert result.returncode == 1
+    assert "calibrated.png: missing or not an image" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def facade_gateway_yaml(tmp_path: Path, video: Path, **view_check: object) -> Path:
+    """A gateway config with one façade camera reading ``video``."""
     from simulators.facade import make_episode
 
     scene = make_episode(500_150, "distractor", condition="day", duration_s=1.0)
     camera = {
-        "source": {"type": "file", "id": "cam-1", "path": str(tmp_path / "v.mp4")},
+        "source": {"type": "file", "id": "cam-1", "path": str(video)},
         "falling": {"gateway_id": "gw-a", "calibration": scene.calibration.model_dump(mode="json")},
-        "view_check": {"reference": str(tmp_path / "calibrated.png")},
+        "view_check": view_check,
     }
     config = tmp_path / "gw.yaml"
     config.write_text(
@@ -109,10 +119,37 @@ def test_edge_names_an_unusable_view_reference_and_stops(tmp_path: Path) -> None
             }
         )
     )
-    result = run("edge", "--config", str(config))
-    assert result.returncode == 1
-    assert "calibrated.png: missing or not an image" in result.stderr
-    assert "Traceback" not in result.stderr
+    return config
+
+
+def test_camera_snapshot_saves_the_picture_to_calibrate_on(tmp_path: Path) -> None:
+    import cv2
+
+    from edge.camera.viewcheck import load_reference
+    from simulators.facade import make_episode
+
+    video = tmp_path / "cam.mp4"
+    frames = [f for _, f in make_episode(500_151, "distractor", duration_s=0.4).frames()]
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), 25.0, (960, 540))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    config = facade_gateway_yaml(tmp_path, video)
+    out = tmp_path / "calibrated.png"
+    result = run("camera-snapshot", "--config", str(config), "cam-1", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"saved 960x540 from cam-1 to {out}"
+    # It serves as the view check's reference as it is.
+    assert load_reference(out, (1920, 1080)).shape == (540, 960, 3)
+
+    wrong = run("camera-snapshot", "--config", str(config), "cam-9", str(out))
+    assert wrong.returncode == 1 and "no facade camera 'cam-9' (cameras: cam-1)" in wrong.stderr
+    text = run("camera-snapshot", "--config", str(config), "cam-1", str(tmp_path / "x.txt"))
+    assert text.returncode == 1 and "save as .png" in text.stderr
+    gone = facade_gateway_yaml(tmp_path, tmp_path / "missing.mp4")
+    missing = run("camera-snapshot", "--config", str(gone), "cam-1", str(out), "--timeout", "1")
+    assert missing.returncode == 1 and "camera cam-1: could not open" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_protocol_asyncapi_to_stdout() -> None:
