@@ -129,15 +129,22 @@ def falling_check(
     config_path: Path, camera: str, videos: tuple[Path, ...], goal: float, top: int, as_json: bool
 ) -> None:
     """Replay a façade camera's ordinary footage (no throws) and report its false alarms."""
+    import functools
     import json
 
-    from edge.falling.errors import FallingError
+    from edge.facade import make_view_check
     from edge.falling.sitecheck import check_footage
 
     facade = _facade_camera(config_path, camera)
     try:
-        report = check_footage(facade.falling, list(videos), goal_per_hour=goal, top=top)
-    except FallingError as exc:
+        view_check = None
+        if facade.view_check.enabled:
+            make_view_check(facade)  # an unusable reference is refused before hours of replay
+            view_check = functools.partial(make_view_check, facade)
+        report = check_footage(
+            facade.falling, list(videos), goal_per_hour=goal, top=top, view_check=view_check
+        )
+    except EdgeError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
@@ -162,6 +169,16 @@ def falling_check(
         click.echo(
             f"threshold {report['threshold']}; footage like this stays at {goal} an hour "
             f"or under from threshold {needed}"
+        )
+    if not report["view_checked"]:
+        click.echo("view check: off for this camera")
+    elif not report["view_faults"]:
+        click.echo("view check: no camera fault raised")
+    for fault in report["view_faults"]:
+        state = "raised" if fault["raised"] else "cleared"
+        click.echo(
+            f"view check: {fault['fault']} {state} at {fault['at_s']} s in {fault['video']} "
+            f"(shift {fault['shift_px']} px, match {fault['match']})"
         )
     for track in report["top_tracks"]:
         click.echo(

@@ -5,8 +5,10 @@ has its own moths, laundry and reflections. Before relying on a camera,
 record two hours or more of its ordinary footage (no throws), replay it here
 through the camera's own configuration, and read how many alarms it would
 have raised, which tracks came closest, and the lowest threshold that keeps
-the rate at the goal. Nothing leaves the machine: evidence is built as at
-the gateway and dropped.
+the rate at the goal; and whether the camera's view check would have
+reported a fault on footage that has none (a reference that a night view
+does not match). Nothing leaves the machine: evidence is built as at the
+gateway and dropped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 import heapq
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -24,6 +26,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from edge.camera.viewcheck import ViewChange, ViewCheck
 from edge.falling.analysis import Verdict
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector
@@ -170,13 +173,17 @@ class Tally:
         return [t for _, _, t in sorted(self._heap, key=lambda item: (-item[0], item[1]))]
 
 
-def _replay(config: FallingConfig, path: Path, tally: Tally) -> tuple[float, int]:
-    """Replay one file into ``tally``; return its seconds of footage and the alarms raised.
+def _replay(
+    config: FallingConfig, path: Path, tally: Tally, view: ViewCheck | None
+) -> tuple[float, int, list[dict[str, Any]]]:
+    """Replay one file into ``tally``; return its seconds of footage, the alarms raised
+    and the view check's faults raised or cleared (``view``: None, no check).
 
     The camera's own detector runs as at the gateway (de-duplication,
     evidence and all) and hands over its verdict on every track it judges.
     """
     sink = _DiscardSink()
+    faults: list[dict[str, Any]] = []
 
     def judged(verdict: Verdict) -> None:
         if verdict.candidate:
@@ -187,6 +194,8 @@ def _replay(config: FallingConfig, path: Path, tally: Tally) -> tuple[float, int
     try:
         for t, frame in _frames(path, config.fps):
             detector.process(t, frame)
+            if view is not None:
+                faults += [_fault(path, change) for change in view.frame(t, frame)]
             seconds = t + 1 / config.fps
             if seconds % PROGRESS_EVERY_S < 1 / config.fps:
                 logger.info("%s: %.0f min replayed, %s alarms", path, seconds / 60, sink.events)
@@ -194,7 +203,20 @@ def _replay(config: FallingConfig, path: Path, tally: Tally) -> tuple[float, int
         raise SiteCheckError(f"{path}: {exc}") from exc
     detector.finish(seconds)
     logger.info("%s: %.1f min, %s alarms", path, seconds / 60, sink.events)
-    return seconds, sink.events
+    return seconds, sink.events, faults
+
+
+def _fault(path: Path, change: ViewChange) -> dict[str, Any]:
+    sample = change.sample
+    return {
+        "video": str(path),
+        "fault": change.fault.value,
+        "raised": change.raised,
+        "at_s": round(sample.at, 2),
+        "since_s": round(change.since, 2),
+        "shift_px": None if sample.shift_px is None else list(sample.shift_px),
+        "match": sample.match,
+    }
 
 
 def check_footage(
@@ -203,6 +225,7 @@ def check_footage(
     *,
     goal_per_hour: float = GOAL_PER_HOUR,
     top: int = TOP_TRACKS,
+    view_check: Callable[[], ViewCheck] | None = None,
 ) -> dict[str, Any]:
     """Replay ``videos`` (footage without throws) through one camera's detector.
 
@@ -212,6 +235,9 @@ def check_footage(
     expected to keep footage like this to ``goal_per_hour``
     (``threshold_for_goal``; None with the physics rule alone, when the
     footage is too short to show the goal, or when no threshold under 1 does).
+    With ``view_check`` (a new check for each file, as the gateway would
+    build it), ``view_faults`` lists the camera faults the footage raised or
+    cleared: with the camera's reference, night footage should raise none.
     """
     if not videos:
         raise SiteCheckError("no footage given")
@@ -223,10 +249,13 @@ def check_footage(
     seconds = 0.0
     alarms = 0
     replayed = []
+    view_faults: list[dict[str, Any]] = []
     for path in videos:
-        length, raised = _replay(config, path, tally)
+        view = None if view_check is None else view_check()
+        length, raised, faults = _replay(config, path, tally, view)
         seconds += length
         alarms += raised
+        view_faults += faults
         replayed.append({"video": str(path), "seconds": round(length, 2), "alarms": raised})
     hours = seconds / 3600
     scores = np.array(tally.scores, dtype=np.float64)
@@ -249,6 +278,8 @@ def check_footage(
         # Less footage cannot show the goal (allowed_false_tracks).
         "hours_needed_for_goal": round(1 / goal_per_hour, 3),
         "top_tracks": [_describe(track, config) for track in tally.closest()],
+        "view_checked": view_check is not None,
+        "view_faults": view_faults,
     }
 
 

@@ -26,6 +26,7 @@ from edge.falling.sitecheck import (
 )
 from edge.falling.trajectory import TrackPoints
 from models.trajectory.registry import shipped_classifier
+from simulators.camera_faults import shifted
 from simulators.facade import FPS, Episode, make_episode
 from smartcommunity.cli import main
 
@@ -124,9 +125,9 @@ def test_footage_that_cannot_be_replayed_is_refused_with_the_reason(
             check_footage(config, [slow], goal_per_hour=goal)
 
 
-def gateway_yaml(path: Path, episode: Episode) -> Path:
+def gateway_yaml(path: Path, episode: Episode, **view_check: object) -> Path:
     classifier = shipped_classifier()
-    camera = {
+    camera: dict[str, object] = {
         "source": {"type": "file", "id": "cam-facade-1", "path": "/dev/null"},
         "falling": {
             "gateway_id": "gw-a",
@@ -137,6 +138,7 @@ def gateway_yaml(path: Path, episode: Episode) -> Path:
                 "threshold": classifier.threshold,
             },
         },
+        "view_check": view_check,
     }
     config = {
         "gateway_id": "gw-a",
@@ -165,9 +167,44 @@ def test_command_line_reports_in_json_and_in_words(
     assert words.exit_code == 0, words.output
     assert "alarms: 1 (" in words.output and f"ALARM {fall_video} at" in words.output
     assert "cannot show 0.5 an hour: replay at least 2.0 h" in words.output
+    assert "view check: no camera fault raised" in words.output
+    assert report["view_checked"] is True and report["view_faults"] == []
     command = ["falling-check", "--config", str(config), "cam-facade-1", str(fall_video)]
     generous = runner.invoke(main, [*command, "--goal", "1e6"])
     assert "stays at 1000000.0 an hour or under from threshold 0.0" in generous.output
+
+
+def test_footage_of_a_camera_off_its_reference_shows_the_view_fault(
+    tmp_path: Path, episode: Episode, fall_video: Path
+) -> None:
+    # The installer's picture: the view a storey and a half higher than the footage's.
+    storey = episode.calibration.tightest_storey_px()  # full-frame px
+    reference = tmp_path / "calibrated.png"
+    # The footage is rendered at half the calibrated width.
+    cv2.imwrite(str(reference), shifted(episode.background, 0.0, -1.5 * storey / 2))
+    settings = {"reference": str(reference), "every_s": 0.2, "hold_s": 0.4}
+    config = gateway_yaml(tmp_path / "gw.yaml", episode, **settings)
+    runner = CliRunner()
+    command = ["falling-check", "--config", str(config), "cam-facade-1", str(fall_video)]
+    report = json.loads(runner.invoke(main, [*command, "--json"]).output)
+    assert [(f["fault"], f["raised"], f["video"]) for f in report["view_faults"]] == [
+        ("moved", True, str(fall_video))
+    ]
+    fault = report["view_faults"][0]
+    assert fault["since_s"] == 0.0 and fault["at_s"] == pytest.approx(0.4, abs=0.05)
+    assert fault["shift_px"][1] == pytest.approx(1.5 * storey, abs=4.0), "full-frame px"
+    words = runner.invoke(main, command).output
+    assert f"view check: moved raised at {fault['at_s']} s in {fall_video}" in words
+    off = gateway_yaml(tmp_path / "off.yaml", episode, enabled=False)
+    silent = runner.invoke(
+        main, ["falling-check", "--config", str(off), "cam-facade-1", str(fall_video)]
+    )
+    assert "view check: off for this camera" in silent.output
+    gone = gateway_yaml(tmp_path / "gone.yaml", episode, reference=str(tmp_path / "none.png"))
+    refused = runner.invoke(
+        main, ["falling-check", "--config", str(gone), "cam-facade-1", str(fall_video)]
+    )
+    assert refused.exit_code == 1 and "none.png: missing or not an image" in refused.output
 
 
 def test_command_line_names_what_is_wrong(tmp_path: Path, episode: Episode) -> None:
