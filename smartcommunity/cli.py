@@ -15,6 +15,7 @@ import click
 from edge.errors import ConfigError, EdgeError
 
 if TYPE_CHECKING:
+    from edge.camera.config import SourceConfig
     from edge.facade import FacadeCameraConfig
 
 DEFAULT_SCENARIO = (
@@ -205,9 +206,12 @@ def _facade_camera(config_path: Path, camera: str) -> FacadeCameraConfig:
 
 @main.command("camera-snapshot")
 @click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="Gateway YAML."
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Gateway YAML; SOURCE is then one of its façade cameras.",
 )
-@click.argument("camera")
+@click.argument("source")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--timeout",
@@ -217,29 +221,38 @@ def _facade_camera(config_path: Path, camera: str) -> FacadeCameraConfig:
     show_default=True,
     help="Seconds to wait for a frame.",
 )
-def camera_snapshot(config_path: Path, camera: str, out: Path, timeout_s: float) -> None:
-    """Save one full-resolution frame of a façade camera: the picture to calibrate on.
+def camera_snapshot(config_path: Path | None, source: str, out: Path, timeout_s: float) -> None:
+    """Save one full-resolution frame of a camera: the picture to calibrate on.
 
-    Draw the calibration on it, then give it to the camera's view check as
+    SOURCE is an RTSP/HTTP URL or a video file (before the camera is
+    configured), or with --config a façade camera's id. Draw the calibration
+    on the picture, then give it to the camera's view check as
     ``view_check.reference``, so the gateway can tell when the camera moves.
     """
     import cv2
 
+    from edge.camera.config import FileSource, StreamSource
     from edge.camera.source import snapshot
 
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
         raise click.ClickException(f"{out}: save as .png (lossless) or .jpg")
-    facade = _facade_camera(config_path, camera)
+    facade = None if config_path is None else _facade_camera(config_path, source)
     try:
-        image = snapshot(facade.source, timeout_s=timeout_s)
+        if facade is not None:
+            camera: SourceConfig = facade.source
+        elif source.startswith(("rtsp://", "rtsps://", "http://", "https://")):
+            camera = StreamSource(id="snapshot", url=source)
+        else:
+            camera = FileSource(id="snapshot", path=source)
+        image = snapshot(camera, timeout_s=timeout_s)
     except EdgeError as exc:
         raise click.ClickException(str(exc)) from exc
     if not cv2.imwrite(str(out), image):
         raise click.ClickException(f"{out}: could not write the image")
     height, width = image.shape[:2]
-    click.echo(f"saved {width}x{height} from {camera} to {out}")
-    calibrated = facade.falling.calibration.frame_wh
-    if abs(width / height - calibrated[0] / calibrated[1]) > 0.01:
+    click.echo(f"saved {width}x{height} from {source} to {out}")
+    calibrated = None if facade is None else facade.falling.calibration.frame_wh
+    if calibrated is not None and abs(width / height - calibrated[0] / calibrated[1]) > 0.01:
         click.echo(
             f"warning: the calibration is for {calibrated[0]}x{calibrated[1]}; this frame has "
             "another aspect ratio, so it cannot serve as the view check's reference",

@@ -142,6 +142,13 @@ def test_camera_snapshot_saves_the_picture_to_calibrate_on(tmp_path: Path) -> No
     # It serves as the view check's reference as it is.
     assert load_reference(out, (1920, 1080)).shape == (540, 960, 3)
 
+    # Before the camera is configured: straight from the stream (here a file).
+    early = tmp_path / "early.png"
+    direct = run("camera-snapshot", str(video), str(early))
+    assert direct.returncode == 0 and cv2.imread(str(early)).shape == (540, 960, 3)
+    nowhere = run("camera-snapshot", "rtsp://127.0.0.1:1/none", str(early), "--timeout", "1")
+    assert nowhere.returncode == 1 and "camera snapshot: could not open" in nowhere.stderr
+
     wrong = run("camera-snapshot", "--config", str(config), "cam-9", str(out))
     assert wrong.returncode == 1 and "no facade camera 'cam-9' (cameras: cam-1)" in wrong.stderr
     text = run("camera-snapshot", "--config", str(config), "cam-1", str(tmp_path / "x.txt"))
