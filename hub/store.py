@@ -72,6 +72,7 @@ def write_batch(
     if telemetry:
         alarms += rules.evaluate(rules.load_rules(conn), telemetry)
     result.alerts_touched = _upsert_alerts(conn, alarms, push)
+    _note_recoveries(conn, [e for e in events if not e.alarm])
     evidence = [m for m in new if isinstance(m, Evidence)]
     _store_evidence(conn, [e for e in evidence if e.desensitised])
     dead = dead + _store_raw(conn, [e for e in evidence if not e.desensitised])
@@ -209,6 +210,37 @@ def _upsert_alerts(
                 at=datetime.now(UTC),
             )
     return len(alarms)
+
+
+def _note_recoveries(conn: psycopg.Connection[tuple[object, ...]], notices: list[Event]) -> None:
+    """A device reporting its fault gone (``data.raised`` false) is noted on the open alert.
+
+    The alert stays open: someone on duty still confirms and resolves it, but
+    at 3 a.m. it matters whether the camera came back by itself.
+    """
+    for e in sorted(notices, key=lambda e: e.message_id):
+        if e.data.get("raised") is not False:
+            continue
+        row = conn.execute(
+            "SELECT id FROM alerts WHERE source = %s AND type = %s"
+            " AND status NOT IN ('resolved', 'closed')",
+            (f"{e.gateway_id}/{e.device_id}", e.type),
+        ).fetchone()
+        if row is None:
+            continue
+        fault = e.data.get("fault")
+        audit.append(
+            conn,
+            actor="system",
+            action="cleared",
+            alert_id=int(str(row[0])),
+            detail={
+                "event": e.message_id,
+                "fault": fault if isinstance(fault, str) else None,
+                "observed_at": e.observed_at.isoformat(),
+            },
+            at=datetime.now(UTC),
+        )
 
 
 def _store_evidence(conn: psycopg.Connection[tuple[object, ...]], items: list[Evidence]) -> None:

@@ -120,6 +120,42 @@ def test_full_closed_loop_with_audit_trail(api: TestClient) -> None:
     assert report["ok"] is True and report["rows"] >= 7
 
 
+def test_a_device_reporting_its_fault_gone_is_noted_on_the_open_alert(
+    api: TestClient, database_url: str
+) -> None:
+    raised = alarm("gw-a", "cam-1", "camera_fault").model_copy(
+        update={"severity": "major", "data": {"fault": "moved", "raised": True}}
+    )
+    cleared = raised.model_copy(
+        update={
+            "message_id": alarm().message_id,
+            "severity": "info",
+            "alarm": False,
+            "data": {"fault": "moved", "raised": False},
+        }
+    )
+    # A notice with no open alert, and one of another kind, are only stored.
+    stray = cleared.model_copy(update={"message_id": alarm().message_id, "device_id": "cam-2"})
+    passing = alarm("gw-a", "lane-1", "vehicle_pass").model_copy(
+        update={"severity": "info", "alarm": False, "data": {"decision": "open"}}
+    )
+    with psycopg.connect(database_url) as conn:
+        write_batch(conn, [raised], [])
+    with psycopg.connect(database_url) as conn:
+        write_batch(conn, [cleared, stray, passing], [])
+    alert = alert_id(api, "gw-a", "camera_fault")
+    detail = api.get(f"/api/v1/alerts/{alert}", headers=sign_in(api, "one-duty")).json()
+    assert detail["status"] == "new", "someone on duty still confirms and resolves it"
+    steps = [(t["actor"], t["action"], t["detail"].get("fault")) for t in detail["timeline"]]
+    assert steps == [("system", "raised", None), ("system", "cleared", "moved")]
+    with psycopg.connect(database_url) as conn:
+        cleared_rows = conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'cleared'"
+        ).fetchone()
+    assert cleared_rows == (1,)
+    assert api.get("/api/v1/audit/verify", headers=sign_in(api, "auditor")).json()["ok"]
+
+
 def test_resolving_says_whether_it_was_a_false_alarm_and_the_hub_counts_them(
     api: TestClient,
 ) -> None:

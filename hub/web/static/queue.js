@@ -237,7 +237,8 @@ function timelineHtml(rows) {
   const items = rows
     .map((r) => {
       const d = r.detail || {};
-      const extra = [d.outcome ? t(`outcome.${d.outcome}`) : "", d.assignee, d.note, d.satisfaction ? "★".repeat(d.satisfaction) : ""]
+      const fault = d.fault ? label("fault", d.fault) : "";
+      const extra = [d.outcome ? t(`outcome.${d.outcome}`) : "", fault, d.assignee, d.note, d.satisfaction ? "★".repeat(d.satisfaction) : ""]
         .filter(Boolean)
         .join(" · ");
       return `<li><time>${esc(when(r.at))}</time><b>${esc(label("action", r.action))}</b>

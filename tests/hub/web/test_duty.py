@@ -195,6 +195,18 @@ def test_a_camera_fault_is_named_in_the_consoles_language(tab: Tab) -> None:
     table = tab.page.locator("table.kv")
     expect(table).to_contain_text("画面偏移（楼层标定失效）")
     expect(table).to_contain_text("[0,62.5]")
+    # The camera comes back by itself: the open alert says so, live.
+    back = fault.model_copy(
+        update={
+            "message_id": alarm("gw-a", "cam-1", "camera_fault").message_id,
+            "severity": "info",
+            "alarm": False,
+            "data": {"fault": "moved", "raised": False},
+        }
+    )
+    store(tab.hub.database_url, [back])
+    expect(tab.page.locator(".timeline")).to_contain_text("设备报告已恢复")
+    expect(tab.page.locator(".timeline")).to_contain_text("画面偏移（楼层标定失效）")
     tab.page.click("#lang")
     expect(row).to_contain_text("Camera fault")
     row.click()
