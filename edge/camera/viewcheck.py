@@ -10,8 +10,8 @@ check compares a small grey copy of the frame with a reference view:
   reconnecting; this says so to the people on duty).
 * ``frozen``: the sampled frames are identical for ``frozen_s``. A live
   sensor never gives two equal pictures; a stuck encoder repeats one.
-* ``blocked``: most of the reference's textured area has gone flat (a bag,
-  cloth or paint over the lens, a sign hung in front of it).
+* ``blocked``: half or more of the reference's textured area has gone flat
+  (a bag, cloth or paint over the lens, a sign hung in front of it).
 * ``moved``: the view is shifted or turned against the reference by more
   than the tolerance (phase correlation of log-gradient images, which
   day/night and backlight leave in place, over the frame and each half),
@@ -26,6 +26,10 @@ a camera shake, a bird on the lens or a bus's headlights page nobody.
 Blur (a defocused or dirty lens) is not diagnosed: by day it shows clearly,
 but at night sensor noise restores the fine detail blur removes, and a
 check that works only by day would be trusted at night too.
+
+Written here on OpenCV's phase correlation: camera tamper detection in
+VMS products is closed, and no maintained Python library compares a view
+with the one a calibration was drawn on.
 """
 
 from __future__ import annotations
