@@ -192,15 +192,35 @@ def faulted(seed: int) -> dict[str, dict[str, Any]]:
                 during = FAULT_START_S <= t < FAULT_START_S + FAULT_S
                 yield t, fault(t, frame) if during else frame
 
-        changes = run(check, frames())
-        raised = [c for c in changes if c.raised and c.fault == expected]
-        in_time = [c for c in raised if c.sample.at < FAULT_START_S + FAULT_S]
+        out[name] = score_fault(run(check, frames()), expected, condition)
+    return out
+
+
+def score_fault(changes: list[ViewChange], expected: ViewFault, condition: str) -> dict[str, Any]:
+    """One faulted episode: raised during the fault (and how long after it began),
+    cleared afterwards, and faults of other kinds raised."""
+    raised = [c for c in changes if c.raised and c.fault == expected]
+    in_time = [c for c in raised if FAULT_START_S <= c.sample.at < FAULT_START_S + FAULT_S]
+    return {
+        "detected": bool(in_time),
+        "raise_s": in_time[0].sample.at - FAULT_START_S if in_time else None,
+        "cleared": any(not c.raised and c.fault == expected for c in changes),
+        "wrong": sum(c.raised and c.fault != expected for c in changes),
+        "condition": condition,
+    }
+
+
+def summarise_faults(per_fault: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per fault over all cameras: detected and cleared counts, median time to raise."""
+    out = {}
+    for name, rows in per_fault.items():
+        times = [r["raise_s"] for r in rows if r["raise_s"] is not None]
         out[name] = {
-            "detected": bool(in_time),
-            "raise_s": in_time[0].sample.at - FAULT_START_S if in_time else None,
-            "cleared": any(not c.raised and c.fault == expected for c in changes),
-            "wrong": sum(c.raised and c.fault != expected for c in changes),
-            "condition": condition,
+            "detected": f"{sum(r['detected'] for r in rows)}/{len(rows)}",
+            "raise_s_p50": statistics.median(times) if times else None,
+            "cleared": f"{sum(r['cleared'] for r in rows)}/{len(rows)}",
+            "wrong_faults": sum(r["wrong"] for r in rows),
+            "missed_conditions": sorted({r["condition"] for r in rows if not r["detected"]}),
         }
     return out
 
@@ -246,18 +266,7 @@ def main() -> None:
         "false_faults": sum(false_faults.values()),
         "false_faults_by_condition": false_faults,
         **margins(samples),
-        "faults": {
-            name: {
-                "detected": f"{sum(r['detected'] for r in rows)}/{len(rows)}",
-                "raise_s_p50": statistics.median(
-                    [r["raise_s"] for r in rows if r["raise_s"] is not None] or [float("nan")]
-                ),
-                "cleared": f"{sum(r['cleared'] for r in rows)}/{len(rows)}",
-                "wrong_faults": sum(r["wrong"] for r in rows),
-                "missed_conditions": sorted({r["condition"] for r in rows if not r["detected"]}),
-            }
-            for name, rows in per_fault.items()
-        },
+        "faults": summarise_faults(per_fault),
         "check_ms_p50": round(ms, 2),
         "check_ms_per_frame_25fps": round(ms / (CONFIG.every_s * 25), 3),
         "hold_s": CONFIG.hold_s,
