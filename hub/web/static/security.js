@@ -11,7 +11,9 @@ import { $, ago, ask, banner, beep, esc, showError, when } from "./ui.js";
 
 const COMMANDS = ["barrier.open", "barrier.close", "valve.close", "valve.open"];
 // Source statistics people act on; the rest stay in the tooltip.
-const KEY_STATS = /(fps|skipped|dropped|drops|inference_ms)$/;
+const KEY_STATS = /(fps|skipped|dropped|drops|inference_ms|view_faults)$/;
+// Counters that should be 0: highlighted when they are not.
+const WARN_STATS = /(skipped|dropped|drops|view_faults)$/;
 // Held vehicles wait at the barrier: look for new ones every few seconds.
 const GATE_POLL_MS = 3000;
 const WAITING_WINDOW_MS = 30 * 60 * 1000;
@@ -21,7 +23,7 @@ function statsHtml(health) {
   const stats = Object.entries(health.stats || {});
   const key = stats.filter(([k]) => KEY_STATS.test(k));
   const cells = (key.length ? key : stats)
-    .map(([k, v]) => `<span class="stat${/(skipped|dropped|drops)$/.test(k) && v > 0 ? " warn" : ""}"><small>${esc(k)}</small>${esc(v)}</span>`)
+    .map(([k, v]) => `<span class="stat${WARN_STATS.test(k) && v > 0 ? " warn" : ""}"><small>${esc(k)}</small>${esc(v)}</span>`)
     .join("");
   return `<div class="stats" title="${esc(stats.map(([k, v]) => `${k}=${v}`).join("\n"))}">
       <span class="stat"><small>${esc(t("sec.outbox"))}</small>${esc(health.outbox_depth)}</span>${cells}</div>`;

@@ -99,6 +99,10 @@ def test_security_console_health_chart_gate_log_and_confirmed_commands(
     assert "在线" in gateway.inner_text()
     assert "falling.fps" in gateway.inner_text()
     assert "12.5" in gateway.inner_text()
+    # A camera that no longer sees its calibrated view stands out on its gateway.
+    fault = gateway.locator(".stat.warn", has_text="camera.cam_1.view_faults")
+    expect(fault).to_have_count(1)
+    assert "view_match" not in gateway.inner_text(), "the rest stays in the tooltip"
     assert tab.page.locator("button[data-gw=gw-c]").count() == 0  # another community's gate
     tab.page.wait_for_selector("#telemetry svg path")
     assert tab.page.locator("#telemetry svg path").count() == 2  # water flow and gas level
