@@ -38,22 +38,17 @@ stream between two checks.
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import cv2
+import numpy as np
 
-import argparse  # noqa: E402 - thread limits must be set before numpy loads
-import json  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from typing import Any  # noqa: E402
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from edge.camera.viewcheck import (  # noqa: E402
+from edge.camera.viewcheck import (
     ViewChange,
     ViewCheck,
     ViewCheckConfig,
@@ -61,9 +56,10 @@ from edge.camera.viewcheck import (  # noqa: E402
     ViewSample,
     sample_grey,
 )
-from models.trajectory.seeds import VIEW_EVAL, VIEW_EVAL_ELSEWHERE  # noqa: E402
-from simulators.camera_faults import covered, shifted  # noqa: E402
-from simulators.facade.episode import CONDITIONS, FPS, Episode, make_episode  # noqa: E402
+from edge.facade import view_check_for
+from models.trajectory.seeds import VIEW_EVAL, VIEW_EVAL_ELSEWHERE
+from simulators.camera_faults import covered, shifted
+from simulators.facade.episode import CONDITIONS, FPS, Episode, make_episode
 
 Image = np.ndarray
 CONFIG = ViewCheckConfig()
@@ -79,9 +75,9 @@ def reference_of(seed: int) -> tuple[Episode, Image]:
     return episode, next(episode.frames())[1]
 
 
-def tolerance_px(episode: Episode) -> float:
-    """The façade camera's rule (edge.facade.make_view_check): half the tightest storey."""
-    return episode.calibration.tightest_storey_px() / 2
+def check_of(episode: Episode, reference: Image) -> ViewCheck:
+    """The check a gateway runs on this camera (edge.facade.view_check_for), default settings."""
+    return view_check_for(CONFIG, episode.calibration, sample_grey(reference))
 
 
 def run(
@@ -108,16 +104,11 @@ def healthy(seed: int, seconds: float) -> tuple[dict[str, int], list[tuple[ViewS
     raised = {}
     samples: list[ViewSample] = []
     for condition in CONDITIONS:
-        check = ViewCheck(
-            config=CONFIG,
-            frame_wh=episode.calibration.frame_wh,
-            moved_px=tolerance_px(episode),
-            reference=sample_grey(reference),
-        )
+        check = check_of(episode, reference)
         footage = make_episode(seed, "distractor", condition=condition, duration_s=seconds)
         changes = run(check, footage.frames(STEP), samples)
         raised[condition] = sum(c.raised for c in changes)
-    return raised, [(sample, tolerance_px(episode)) for sample in samples]
+    return raised, [(sample, check.moved_px) for sample in samples]
 
 
 def margins(samples: list[tuple[ViewSample, float]]) -> dict[str, Any]:
@@ -138,7 +129,7 @@ def faults_of(seed: int, episode: Episode, condition: str) -> dict[str, tuple[Vi
     """Each simulated fault: the fault the check should raise, and the frame it makes."""
     # The calibration is in full-frame pixels; the episode renders a smaller view.
     width, height = episode.camera.width, episode.camera.height
-    storey = 2 * tolerance_px(episode) * width / episode.calibration.frame_wh[0]
+    storey = episode.calibration.tightest_storey_px() * width / episode.calibration.frame_wh[0]
     # Turned about the lens axis so the frame's left and right edges move a storey.
     angle = float(np.degrees(np.arctan2(storey, width / 2)))
     rotation = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
@@ -177,12 +168,7 @@ def faulted(seed: int) -> dict[str, dict[str, Any]]:
     condition = CONDITIONS[seed % len(CONDITIONS)]
     out = {}
     for name, (expected, fault) in faults_of(seed, episode, condition).items():
-        check = ViewCheck(
-            config=CONFIG,
-            frame_wh=episode.calibration.frame_wh,
-            moved_px=tolerance_px(episode),
-            reference=sample_grey(reference),
-        )
+        check = check_of(episode, reference)
         footage = make_episode(
             seed, "distractor", condition=condition, duration_s=FAULT_START_S + FAULT_S + AFTER_S
         )

@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from edge.camera.buffers import Frame
 from edge.camera.config import SourceConfig
+from edge.camera.errors import ViewReferenceError
 from edge.camera.viewcheck import (
+    Picture,
     ViewChange,
     ViewCheck,
     ViewCheckConfig,
@@ -29,6 +31,7 @@ from edge.camera.viewcheck import (
 )
 from edge.camera.worker import CameraWorker
 from edge.egress import EgressGate
+from edge.falling.calibration import FacadeCalibration
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector
 from edge.falling.raw_store import EncryptedRawStore
@@ -75,23 +78,35 @@ def make_raw_store(config: FallingConfig) -> EncryptedRawStore | None:
     )
 
 
-def make_view_check(config: FacadeCameraConfig) -> ViewCheck:
-    """The camera's view check; a shift of half the tightest storey counts as moved.
+def view_check_for(
+    view: ViewCheckConfig, calibration: FacadeCalibration, reference: Picture | None = None
+) -> ViewCheck:
+    """A façade camera's view check; a shift of half the tightest storey counts as moved.
 
     Half a storey is where the floor lines start to name the wrong floor.
-    Raises ViewReferenceError when the configured reference image is unusable.
+    Raises ValueError for a ``reference`` without texture.
     """
-    view = config.view_check
-    cal = config.falling.calibration
-    reference = None
-    if view.enabled and view.reference is not None:
-        reference = load_reference(view.reference, cal.frame_wh)
     return ViewCheck(
         config=view,
-        frame_wh=cal.frame_wh,
-        moved_px=view.moved_px or cal.tightest_storey_px() / 2,
+        frame_wh=calibration.frame_wh,
+        moved_px=view.moved_px or calibration.tightest_storey_px() / 2,
         reference=reference,
     )
+
+
+def make_view_check(config: FacadeCameraConfig) -> ViewCheck:
+    """The configured camera's view check, with its reference image loaded.
+
+    Raises ViewReferenceError when the configured reference image is unusable.
+    """
+    view, calibration = config.view_check, config.falling.calibration
+    if not view.enabled or view.reference is None:
+        return view_check_for(view, calibration)
+    reference = load_reference(view.reference, calibration.frame_wh)
+    try:
+        return view_check_for(view, calibration, reference)
+    except ValueError as exc:
+        raise ViewReferenceError(str(view.reference), str(exc)) from exc
 
 
 # Faults shown to the duty officer as the calibrated view beside the current one.
@@ -144,7 +159,10 @@ class FacadeCamera(CameraWorker):
             except Exception:
                 logger.exception("camera %s: analysis failed on a frame", self.config.source.id)
             try:
-                self._report(self.view.frame(frame.t, frame.image), frame)
+                changes = self.view.frame(frame.t, frame.image)
+                # While the view looks moved, the privacy masks may miss the windows.
+                self.detector.masks_misaligned = self.view.looks_moved
+                self._report(changes, frame)
             except Exception:
                 # The view check must never stop detection on the camera.
                 logger.exception("camera %s: view check failed on a frame", self.config.source.id)
@@ -153,11 +171,6 @@ class FacadeCamera(CameraWorker):
 
     def _report(self, changes: list[ViewChange], frame: Frame | None) -> None:
         camera = self.config.source.id
-        # From the first check that sees the view moved (not only once the fault
-        # is held and raised) until it is cleared, the privacy masks may miss.
-        last = self.view.last
-        seen = last is not None and ViewFault.MOVED in last.faults
-        self.detector.masks_misaligned = seen or ViewFault.MOVED in self.view.active
         for change in changes:
             refs = []
             reference = self.view.reference

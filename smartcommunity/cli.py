@@ -179,7 +179,7 @@ def falling_check(
         state = "raised" if fault["raised"] else "cleared"
         click.echo(
             f"view check: {fault['fault']} {state} at {fault['at_s']} s in {fault['video']} "
-            f"(shift {fault['shift_px']} px, match {fault['match']})"
+            f"(shift {fault.get('shift_px')} px, match {fault.get('match')})"
         )
     for track in report["top_tracks"]:
         click.echo(

@@ -35,6 +35,7 @@ with the one a calibration was drawn on.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,8 +114,8 @@ class ViewCheckConfig(BaseModel):
         default=None,
         gt=0.0,
         description=(
-            "Shift (full-frame px) that means moved; None: half the tightest storey on a"
-            " façade camera, 1 % of the frame width otherwise."
+            "Shift (full-frame px) that means moved; None: half the tightest storey of"
+            " the camera's calibration."
         ),
     )
     reference: Path | None = Field(
@@ -142,6 +143,16 @@ class ViewSample:
     tilt_deg: float | None = None
     match: float | None = None
     flat_share: float | None = None
+
+    def measured(self) -> dict[str, Any]:
+        """What this check could measure, by name (for events and reports)."""
+        values = {
+            "shift_px": None if self.shift_px is None else list(self.shift_px),
+            "tilt_deg": self.tilt_deg,
+            "match": self.match,
+            "flat_share": None if self.flat_share is None else round(self.flat_share, 2),
+        }
+        return {name: value for name, value in values.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -183,7 +194,7 @@ def load_reference(path: Path, frame_wh: tuple[int, int]) -> Picture:
     """The reference picture at ``path`` (BGR, as stored).
 
     Raises ViewReferenceError unless it is a readable image of the camera's
-    aspect with some texture.
+    aspect (ViewCheck refuses one without texture).
     """
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
@@ -193,10 +204,7 @@ def load_reference(path: Path, frame_wh: tuple[int, int]) -> Picture:
         raise ViewReferenceError(
             str(path), f"is {width}x{height}; the camera is {frame_wh[0]}x{frame_wh[1]}"
         )
-    picture = np.asarray(image, dtype=np.uint8)
-    if float(log_gradient(sample_grey(picture)).mean()) < TEXTURE_MIN:
-        raise ViewReferenceError(str(path), "has no texture to compare with (a blank image?)")
-    return picture
+    return np.asarray(image, dtype=np.uint8)
 
 
 @dataclass
@@ -236,12 +244,22 @@ class ViewCheck:
         if self.reference is not None:
             self._ref = self._reference_of(sample_grey(self.reference))
             if self._ref is None:
-                raise ValueError("view reference has no texture to compare with (a blank image?)")
+                raise ValueError("has no texture to compare with (a blank image?)")
 
     @property
     def active(self) -> frozenset[ViewFault]:
         """Faults raised and not yet cleared."""
         return frozenset(f for f, timer in self._timers.items() if timer.raised)
+
+    @property
+    def looks_moved(self) -> bool:
+        """The last check saw the view moved, or a move is raised and not cleared.
+
+        From the first such check on, anything drawn on the calibrated view
+        (privacy masks, floor lines) may be off, before the fault is held and raised.
+        """
+        seen = self.last is not None and ViewFault.MOVED in self.last.faults
+        return seen or self._timers[ViewFault.MOVED].raised
 
     def frame(self, at: float, frame: Picture) -> list[ViewChange]:
         """A frame arrived at ``at`` (seconds, any monotonic clock)."""
@@ -357,9 +375,15 @@ class ViewCheck:
 def _correlate(reference: FloatImage, current: FloatImage) -> tuple[tuple[float, float], float]:
     # phaseCorrelate applies the window to its inputs in place: give it copies,
     # or the reference fades a little more at every check.
-    window = cv2.createHanningWindow((current.shape[1], current.shape[0]), cv2.CV_32F)
+    window = _hanning(current.shape[1], current.shape[0])
     (dx, dy), response = cv2.phaseCorrelate(reference.copy(), current.copy(), window)
     return (float(dx), float(dy)), float(response)
+
+
+@functools.cache
+def _hanning(width: int, height: int) -> FloatImage:
+    # The same three sizes at every check (the frame and its halves); left unchanged by use.
+    return np.asarray(cv2.createHanningWindow((width, height), cv2.CV_32F), dtype=np.float32)
 
 
 def _cells(gradient: FloatImage) -> npt.NDArray[np.float32]:
@@ -387,15 +411,10 @@ def view_event(
         "fault": change.fault.value,
         "raised": change.raised,
         "since": datetime.fromtimestamp(change.since + wall_offset_s, UTC).isoformat(),
+        **sample.measured(),
     }
     if sample.shift_px is not None:
-        data["shift_px"] = list(sample.shift_px)
-        data["tilt_deg"] = sample.tilt_deg
         data["moved_px"] = round(moved_px, 1)
-    if sample.match is not None:
-        data["match"] = sample.match
-    if sample.flat_share is not None:
-        data["flat_share"] = round(sample.flat_share, 2)
     refs = evidence or []
     if refs:
         data["evidence"] = [ref.model_dump() for ref in refs]

@@ -207,15 +207,13 @@ def _replay(
 
 
 def _fault(path: Path, change: ViewChange) -> dict[str, Any]:
-    sample = change.sample
     return {
         "video": str(path),
         "fault": change.fault.value,
         "raised": change.raised,
-        "at_s": round(sample.at, 2),
+        "at_s": round(change.sample.at, 2),
         "since_s": round(change.since, 2),
-        "shift_px": None if sample.shift_px is None else list(sample.shift_px),
-        "match": sample.match,
+        **change.sample.measured(),
     }
 
 

@@ -129,7 +129,7 @@ def main() -> None:
         "check": load_or_build(args.cache, "check", none, seeds.CHECK_DISTRACTOR, args.workers),
         "dev": load_or_build(args.cache, "dev", seeds.DEV, none, args.workers),
     }
-    hours = footage_hours(range(0), (*seeds.TUNE_FOOTAGE, seeds.CHECK_DISTRACTOR))
+    hours = footage_hours(distractor=(*seeds.TUNE_FOOTAGE, seeds.CHECK_DISTRACTOR))
     features = {name: candidate_features(tracks) for name, tracks in stores.items()}
     for model, label in models:
         row = compare(model, label, stores, features, args.k, hours)

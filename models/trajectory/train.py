@@ -34,10 +34,6 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 MODEL_PATH = HERE / "trajectory_classifier.onnx"
 TRAIN_SEED = 20_261_123
-# The issue's goal, the one falling-check defaults to. The threshold is set
-# for it on five hours of tuning footage; one hour could only demand no
-# false track at all, which one unlucky track then decides.
-FALSE_ALARMS_PER_HOUR_GOAL = GOAL_PER_HOUR
 
 
 def load_or_build(
@@ -67,7 +63,7 @@ def load_or_build(
     return data
 
 
-def footage_hours(fall: range, distractor: tuple[range, ...]) -> float:
+def footage_hours(fall: range = range(0), distractor: tuple[range, ...] = ()) -> float:
     """Hours of footage these episodes show (fall episodes included)."""
     kinds: list[tuple[range, EpisodeKind]] = [(fall, "fall")]
     kinds += [(r, "distractor") for r in distractor]
@@ -88,18 +84,21 @@ def pick_threshold(
     a false track. The threshold keeps as many of them as
     ``allowed_false_tracks`` allows (the rule ``falling-check`` gives an
     installer), so footage the recipe never saw expects at most
-    FALSE_ALARMS_PER_HOUR_GOAL. Returns (threshold, share of tuning falls
+    GOAL_PER_HOUR. Returns (threshold, share of tuning falls
     caught, false tracks kept).
     """
     distractor = np.isin(seed, np.concatenate([np.array(r) for r in seeds.TUNE_FOOTAGE]))
     falls = len(set(seed[~distractor].tolist()))
     if falls == 0:
         raise ValueError("no tuning falls among the tracks: a threshold cannot be picked")
-    threshold = threshold_for_goal(probability[share == 0.0], hours, FALSE_ALARMS_PER_HOUR_GOAL)
+    # The issue's goal, the one falling-check defaults to. Five hours of tuning
+    # footage can keep a track for it; one hour could only demand none at all,
+    # which one unlucky track then decides.
+    threshold = threshold_for_goal(probability[share == 0.0], hours, GOAL_PER_HOUR)
     if threshold is None:
         raise ValueError(
             f"{hours:.2f} h of tuning footage cannot set a threshold for "
-            f"{FALSE_ALARMS_PER_HOUR_GOAL} false alarms an hour"
+            f"{GOAL_PER_HOUR} false alarms an hour"
         )
     false = int(((probability >= threshold) & (share == 0.0)).sum())
     recall = dataset.falls_caught(probability, share, seed, threshold) / falls
@@ -153,7 +152,7 @@ def write_registry(threshold: float, n_train: int, hours: float, false: int) -> 
             "distractor_seeds": [[r.start, r.stop] for r in seeds.TUNE_FOOTAGE],
             "hours": round(hours, 3),
             "false_tracks_kept": false,
-            "false_alarms_per_hour_goal": FALSE_ALARMS_PER_HOUR_GOAL,
+            "false_alarms_per_hour_goal": GOAL_PER_HOUR,
         },
     }
     REGISTRY_PATH.parent.mkdir(parents=True, exist_ok=True)

@@ -94,6 +94,6 @@ def test_the_recipe_threshold_keeps_false_tracks_to_the_goal_and_needs_tuning_fa
 def test_the_tuning_footage_is_five_hours_of_one_minute_episodes() -> None:
     assert sum(len(r) for r in seeds.TUNE_FOOTAGE) == 300
     one = seeds.TUNE_DISTRACTOR_MORE[0]
-    assert train.footage_hours(range(0), (range(one, one + 3),)) == pytest.approx(3 / 60)
+    assert train.footage_hours(distractor=(range(one, one + 3),)) == pytest.approx(3 / 60)
     fall = train.footage_hours(range(FALL_SEED, FALL_SEED + 1), ())
     assert 0 < fall < 30 / 3600  # a fall episode lasts until a little after the impact

@@ -209,10 +209,9 @@ function field(key, value) {
   return value === null || value === undefined || value === "" ? "" : `<dt>${esc(t(key))}</dt><dd>${esc(value)}</dd>`;
 }
 
-/** A reading as text; a camera's fault is named in the console's language. */
+/** A reading as text: a value the console has a word for (fault.moved) in its language. */
 function dataValue(key, value) {
-  if (key === "fault") return label("fault", value);
-  return typeof value === "object" ? JSON.stringify(value) : value;
+  return value !== null && typeof value === "object" ? JSON.stringify(value) : label(key, value);
 }
 
 function dataTable(data) {

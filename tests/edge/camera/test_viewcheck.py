@@ -103,6 +103,22 @@ def test_a_camera_knocked_down_a_storey_is_moved_after_the_hold_and_cleared_when
     assert cleared.sample.at == 21.0, "cleared hold_s after the last moved check (16 s)"
 
 
+def test_a_move_is_suspected_from_its_first_check_until_it_clears() -> None:
+    scene = episode("day", seconds=30.0)
+    storey = storey_px(scene)
+    check = check_for(scene, reference=bare_view())
+    frames = list(scene.frames(step=25))
+    feed(check, frames[:5])
+    assert not check.looks_moved
+    feed(check, [(t, shifted(f, 0.0, storey)) for t, f in frames[5:6]])
+    assert check.looks_moved and check.active == frozenset(), "before the fault is raised"
+    feed(check, [(t, shifted(f, 0.0, storey)) for t, f in frames[6:17]])
+    feed(check, frames[17:18])
+    assert check.looks_moved and check.active == {ViewFault.MOVED}, "raised, not yet cleared"
+    feed(check, frames[18:])
+    assert not check.looks_moved and check.active == frozenset()
+
+
 def test_a_small_shake_within_half_a_storey_is_not_a_move() -> None:
     scene = episode("day", seconds=15.0)
     check = check_for(scene, reference=bare_view())
@@ -251,10 +267,6 @@ def test_reference_images_are_checked_with_clear_errors(tmp_path: Path) -> None:
     cv2.imwrite(str(square), bare_view()[:, :540])
     with pytest.raises(ViewReferenceError, match="540x540; the camera is 1920x1080"):
         load_reference(square, (1920, 1080))
-    blank = tmp_path / "blank.png"
-    cv2.imwrite(str(blank), np.full((540, 960), 77, np.uint8))
-    with pytest.raises(ViewReferenceError, match="no texture"):
-        load_reference(blank, (1920, 1080))
     with pytest.raises(ValueError, match="no texture"):
         ViewCheck(
             config=FAST,
@@ -311,6 +323,14 @@ def test_the_facade_camera_refuses_an_unreadable_reference(tmp_path: Path) -> No
     config = camera_config(tmp_path, reference=str(tmp_path / "nowhere.jpg"))
     with pytest.raises(ViewReferenceError, match=r"nowhere\.jpg: missing"):
         make_view_check(config)
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((540, 960), 77, np.uint8))
+    with pytest.raises(ViewReferenceError, match=r"blank\.png: has no texture"):
+        make_view_check(camera_config(tmp_path, reference=str(blank)))
+    good = tmp_path / "good.png"
+    cv2.imwrite(str(good), bare_view())
+    check = make_view_check(camera_config(tmp_path, reference=str(good)))
+    assert check.reference is not None and check.reference.shape == (540, 960, 3)
     # A disabled check does not read its reference.
     disabled = camera_config(tmp_path, enabled=False, reference=str(tmp_path / "nowhere.jpg"))
     assert make_view_check(disabled).reference is None
