@@ -101,11 +101,7 @@ class CameraSource:
 
     # -- capture loop -----------------------------------------------------
     def _connect(self) -> Capture:
-        capture = self._open()
-        if not capture.isOpened():
-            capture.release()
-            raise SourceUnavailable(self.config.id, "could not open")
-        return capture
+        return connect(self.config.id, self._open)
 
     def _reconnecting(self) -> Retrying:
         return Retrying(
@@ -210,6 +206,15 @@ class CameraSource:
         }
 
 
+def connect(source_id: str, opener: Opener) -> Capture:
+    """An opened capture; SourceUnavailable (the capture released) when it will not open."""
+    capture = opener()
+    if not capture.isOpened():
+        capture.release()
+        raise SourceUnavailable(source_id, "could not open")
+    return capture
+
+
 def snapshot(
     config: SourceConfig, *, timeout_s: float = 15.0, opener: Opener | None = None
 ) -> npt.NDArray[np.uint8]:
@@ -218,10 +223,8 @@ def snapshot(
     Raises SourceUnavailable when the source cannot be opened or gives no
     frame within ``timeout_s``.
     """
-    capture = (opener or opener_for(config))()
+    capture = connect(config.id, opener or opener_for(config))
     try:
-        if not capture.isOpened():
-            raise SourceUnavailable(config.id, "could not open")
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             ok, image = capture.read()
