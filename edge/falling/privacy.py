@@ -75,6 +75,18 @@ class Desensitiser:
             self._boxes[key] = box
         return self._boxes[key]
 
+    def _pixelated(self, image: Image) -> Image:
+        """``image`` averaged over blocks of about ``block_px`` and scaled back up."""
+        height, width = image.shape[:2]
+        small = cv2.resize(
+            image,
+            (max(1, width // self._block), max(1, height // self._block)),
+            interpolation=cv2.INTER_AREA,
+        )
+        return np.asarray(
+            cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST), np.uint8
+        )
+
     def apply(self, image: Image, *, whole: bool = False) -> Image:
         """A desensitised copy of ``image``; with ``whole``, all of it is pixelated.
 
@@ -83,27 +95,14 @@ class Desensitiser:
         """
         height, width = image.shape[:2]
         if whole:
-            small = cv2.resize(
-                image,
-                (max(1, width // self._block), max(1, height // self._block)),
-                interpolation=cv2.INTER_AREA,
-            )
-            return np.asarray(
-                cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST), np.uint8
-            )
+            return self._pixelated(image)
         out = image.copy()
         raster = self.mask_for(width, height)
         box = self._box_for(width, height)
         if box is not None:
             # Pixelate only the masks' bounding box, aligned to the block grid.
             x0, y0, x1, y1 = box
-            region = image[y0:y1, x0:x1]
-            small = cv2.resize(
-                region,
-                (max(1, (x1 - x0) // self._block), max(1, (y1 - y0) // self._block)),
-                interpolation=cv2.INTER_AREA,
-            )
-            coarse = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+            coarse = self._pixelated(image[y0:y1, x0:x1])
             cv2.copyTo(coarse, raster[y0:y1, x0:x1], out[y0:y1, x0:x1])
         if self._faces is not None:
             for x, y, w, h in self._faces.detect(image):

@@ -16,6 +16,7 @@ import numpy as np
 
 from edge.falling.calibration import FacadeCalibration
 from edge.falling.images import u8
+from simulators.camera_faults import shifted
 from simulators.facade.actors import FallingObject, random_falling_object
 from simulators.facade.distractors import DISTRACTOR_KINDS, Actor, make_distractor
 from simulators.facade.scene import (
@@ -124,15 +125,7 @@ class Episode:
         for start, length in self.shake:
             if start <= t < start + length:
                 dx, dy = rng.uniform(-3, 3, 2) * frame.shape[1] / 960
-                matrix = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
-                frame = u8(
-                    cv2.warpAffine(
-                        frame,
-                        matrix,
-                        (frame.shape[1], frame.shape[0]),
-                        borderMode=cv2.BORDER_REPLICATE,
-                    )
-                )
+                frame = shifted(frame, float(dx), float(dy))
         if "ir_noise" in self.distractors:
             if rng.random() < 0.05:
                 frame = u8(cv2.convertScaleAbs(frame, alpha=float(rng.uniform(0.85, 1.15))))
