@@ -138,10 +138,9 @@ def falling_check(
 
     facade = _facade_camera(config_path, camera)
     try:
-        view_check = None
-        if facade.view_check.enabled:
-            make_view_check(facade)  # an unusable reference is refused before hours of replay
-            view_check = functools.partial(make_view_check, facade)
+        # The first file's check is built before it replays: a bad reference stops at once.
+        enabled = facade.view_check.enabled
+        view_check = functools.partial(make_view_check, facade) if enabled else None
         report = check_footage(
             facade.falling, list(videos), goal_per_hour=goal, top=top, view_check=view_check
         )

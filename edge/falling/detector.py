@@ -239,7 +239,7 @@ class FallingObjectDetector:
         return event, [f for _, f in raw]
 
     def view_pair_jpeg(self, reference: Frame, now: Frame) -> bytes:
-        """The calibrated view and the current frame side by side with the floor lines, as a JPEG.
+        """The calibrated view beside the current frame (both BGR), with floor lines, as a JPEG.
 
         Both are scaled to the evidence size. The calibrated view is
         desensitised by the privacy masks; the current one, shown because it
@@ -247,7 +247,7 @@ class FallingObjectDetector:
         """
         cal = self._config.calibration
         pair = [
-            self._privacy.apply(self._evidence_size(_bgr(f)), whole=whole)
+            self._privacy.apply(self._evidence_size(f), whole=whole)
             for f, whole in ((reference, False), (now, True))
         ]
         xs = [x * self._ev_scale for x, _ in cal.facade_polygon]
@@ -288,10 +288,6 @@ class FallingObjectDetector:
             return refs
         refs.append(self._sink.emit_evidence("video/mp4", clip, "clip"))
         return refs
-
-
-def _bgr(frame: Frame) -> Frame:
-    return frame if frame.ndim == 3 else u8(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
 
 
 def judge_for(config: FallingConfig) -> TrackJudge:
