@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from edge.camera.config import SourceConfig
+from edge.gate.readwatch import ReadWatchConfig
 from edge.gate.trigger import TriggerConfig
 from edge.plates.reader import ReaderConfig
 from edge.secret import Secret
@@ -49,6 +50,10 @@ class GateConfig(BaseModel):
         default=None, description="Operator-supplied YuNet ONNX file; faces are pixelated if set."
     )
     snapshot: bool = Field(default=True, description="Attach a desensitised snapshot to events.")
+    read_watch: ReadWatchConfig = Field(
+        default_factory=ReadWatchConfig,
+        description="When unread passes count as a camera fault (plates_unread).",
+    )
 
     @field_validator("secret")
     @classmethod

@@ -24,6 +24,7 @@ from edge.gate.errors import BadListSync, BarrierFault
 from edge.gate.faces import FaceDetector
 from edge.gate.lists import AccessStore
 from edge.gate.privacy import mask_plate, pseudonym
+from edge.gate.readwatch import ReadWatch, read_event
 from edge.gate.snapshot import desensitise, encode_jpeg
 from edge.gate.visits import Visit, VisitTracker
 from edge.plates.reader import PassResult, PlateReader
@@ -80,6 +81,7 @@ class GateController:
         self._clock = clock
         self._secret = config.secret.get_secret_value().encode()
         self.visits = VisitTracker(path=config.lists_path)
+        self.reads = ReadWatch(config.read_watch)
         self._counts: dict[str, float] = {
             "passes": 0.0,
             "opened": 0.0,
@@ -139,6 +141,7 @@ class GateController:
         event = self._event(result, decision, observed_at, way, evidence)
         self._sink.emit_event(event)
         self._track_visit(result, decision, way, observed_at, event)
+        self._watch_reads(result, observed_at)
         return PassOutcome(decision=decision, decided_ms=decided_ms, event=event)
 
     def _track_visit(
@@ -159,6 +162,28 @@ class GateController:
         ]
         if windows:
             self.visits.entered(Visit(pseudonym, str(event.data["plate_masked"]), at, max(windows)))
+
+    def _watch_reads(self, result: PassResult, at: datetime) -> None:
+        change = self.reads.record(read=result.result is not None, at=at)
+        if change is None:
+            return
+        log = logger.warning if change.raised else logger.info
+        log(
+            "lane %s: plates_unread %s (%d of the last %d passes unread)",
+            self.config.lane,
+            "raised" if change.raised else "cleared",
+            change.unread,
+            change.passes,
+        )
+        self._sink.emit_event(
+            read_event(
+                change,
+                gateway_id=self.gateway_id,
+                device_id=self.config.device_id,
+                lane=self.config.lane,
+                channel=self.config.channel,
+            )
+        )
 
     def poll(self) -> int:
         """Raise an alarm for each visitor still inside after their window; return how many."""
@@ -293,4 +318,5 @@ class GateController:
         """Counters for the health message, names prefixed by ``gate_``."""
         counts = {f"gate_{name}": value for name, value in self._counts.items()}
         counts["gate_visitors_inside"] = float(len(self.visits))
+        counts["gate_read_faults"] = float(self.reads.raised)
         return counts

@@ -11,9 +11,9 @@ import { $, ago, ask, banner, beep, esc, showError, when } from "./ui.js";
 
 const COMMANDS = ["barrier.open", "barrier.close", "valve.close", "valve.open"];
 // Source statistics people act on; the rest stay in the tooltip.
-const KEY_STATS = /(fps|skipped|dropped|drops|inference_ms|view_faults)$/;
+const KEY_STATS = /(fps|skipped|dropped|drops|inference_ms|view_faults|read_faults)$/;
 // Counters that should be 0: highlighted when they are not.
-const WARN_STATS = /(skipped|dropped|drops|view_faults)$/;
+const WARN_STATS = /(skipped|dropped|drops|view_faults|read_faults)$/;
 // Held vehicles wait at the barrier: look for new ones every few seconds.
 const GATE_POLL_MS = 3000;
 const WAITING_WINDOW_MS = 30 * 60 * 1000;

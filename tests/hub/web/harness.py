@@ -126,6 +126,8 @@ def scene() -> list[Envelope]:
                 "falling.inference_ms": 18.2,
                 "camera.cam_1.view_faults": 1,
                 "camera.cam_1.view_match": 0.04,
+                "gate_read_faults": 1,
+                "gate_passes": 40,
             },
         ),
         Telemetry(gateway_id="gw-a", readings=readings),

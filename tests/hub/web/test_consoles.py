@@ -102,6 +102,8 @@ def test_security_console_health_chart_gate_log_and_confirmed_commands(
     # A camera that no longer sees its calibrated view stands out on its gateway.
     fault = gateway.locator(".stat.warn", has_text="camera.cam_1.view_faults")
     expect(fault).to_have_count(1)
+    # So does a gate lane whose plates go unread.
+    expect(gateway.locator(".stat.warn", has_text="gate_read_faults")).to_have_count(1)
     assert "view_match" not in gateway.inner_text(), "the rest stays in the tooltip"
     assert tab.page.locator("button[data-gw=gw-c]").count() == 0  # another community's gate
     tab.page.wait_for_selector("#telemetry svg path")
