@@ -117,6 +117,7 @@ class Gateway:
                 trigger=gate.trigger,
                 controller=controller,
                 zone_xyxy=gate.reader.roi_xyxy,
+                sink=self.agent,
             )
         lane = self.lane
         self.agent.add_capability(

@@ -85,6 +85,12 @@ class ViewFault(enum.StrEnum):
     MOVED = "moved"
 
 
+# Faults judged by comparing the picture with the reference, and the stream's
+# own faults, which need no reference.
+PICTURE_CHECKS = frozenset({ViewFault.BLOCKED, ViewFault.MOVED})
+STREAM_CHECKS = frozenset({ViewFault.NO_SIGNAL, ViewFault.FROZEN})
+
+
 class ViewCheckConfig(BaseModel):
     """Settings of one camera's view check."""
 
@@ -123,6 +129,13 @@ class ViewCheckConfig(BaseModel):
         description=(
             "Image of the intended view (the snapshot the calibration was drawn on);"
             " None adopts the first view after start."
+        ),
+    )
+    checks: frozenset[ViewFault] = Field(
+        default=frozenset(ViewFault),
+        min_length=1,
+        description=(
+            "Faults judged (no_signal, frozen, blocked, moved); the others are never raised."
         ),
     )
 
@@ -294,6 +307,8 @@ class ViewCheck:
                 faults.add(ViewFault.FROZEN)
         else:
             self._frozen_since = None
+        if not self.config.checks & PICTURE_CHECKS:
+            return ViewSample(at=at, faults=frozenset(faults), unknown=PICTURE_CHECKS)
         if self._ref is None:
             self._ref = self._reference_of(grey)
             if self._ref is not None:
@@ -355,7 +370,7 @@ class ViewCheck:
         changes = []
         hold = self.config.hold_s
         for fault, timer in self._timers.items():
-            if fault in sample.unknown:
+            if fault in sample.unknown or fault not in self.config.checks:
                 continue
             if fault in sample.faults:
                 timer.seen = timer.seen if timer.seen is not None else sample.at
@@ -388,6 +403,16 @@ def _hanning(width: int, height: int) -> FloatImage:
 
 def _cells(gradient: FloatImage) -> npt.NDArray[np.float32]:
     return np.asarray(cv2.resize(gradient, GRID_WH, interpolation=cv2.INTER_AREA), np.float32)
+
+
+def stream_check(config: ViewCheckConfig) -> ViewCheck:
+    """A check of the stream alone (``no_signal``, ``frozen``): no reference, any frame size.
+
+    For cameras whose view has no calibrated reference to compare with.
+    """
+    if config.checks - STREAM_CHECKS or config.reference is not None:
+        raise ValueError("a stream check judges only no_signal and frozen, with no reference")
+    return ViewCheck(config=config, frame_wh=(1, 1), moved_px=float("inf"))
 
 
 EVENT_TYPE = "camera_fault"

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from edge.camera.config import SourceConfig
+from edge.camera.viewcheck import STREAM_CHECKS, ViewCheckConfig
 from edge.gate.readwatch import ReadWatchConfig
 from edge.gate.trigger import TriggerConfig
 from edge.plates.reader import ReaderConfig
@@ -50,10 +51,39 @@ class GateConfig(BaseModel):
         default=None, description="Operator-supplied YuNet ONNX file; faces are pixelated if set."
     )
     snapshot: bool = Field(default=True, description="Attach a desensitised snapshot to events.")
+    view_check: ViewCheckConfig = Field(
+        default_factory=lambda: ViewCheckConfig(checks=STREAM_CHECKS),
+        description=(
+            "Lost or frozen lane stream (no_signal, frozen); the lane's view is not"
+            " compared with a reference."
+        ),
+    )
     read_watch: ReadWatchConfig = Field(
         default_factory=ReadWatchConfig,
         description="When unread passes count as a camera fault (plates_unread).",
     )
+
+    @field_validator("view_check", mode="before")
+    @classmethod
+    def lane_checks_by_default(cls, value: object) -> object:
+        # A lane's section that sets only, say, hold_s still judges only the stream.
+        if isinstance(value, dict) and "checks" not in value:
+            return {**value, "checks": sorted(STREAM_CHECKS)}
+        return value
+
+    @field_validator("view_check")
+    @classmethod
+    def verify_view_check(cls, value: ViewCheckConfig) -> ViewCheckConfig:
+        # Not measured at lanes: the simulated lane draws a new scene for every pass.
+        extra = sorted(value.checks - STREAM_CHECKS)
+        if extra:
+            raise ValueError(
+                "a lane camera's view is not compared with a reference: view_check.checks"
+                f" may hold only no_signal and frozen, not {', '.join(extra)}"
+            )
+        if value.reference is not None:
+            raise ValueError("view_check.reference is for façade cameras; a lane has none")
+        return value
 
     @field_validator("secret")
     @classmethod

@@ -11,14 +11,18 @@ through, and the next pass starts only once the lane has been clear.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import numpy as np
 
+from edge.camera.buffers import Frame
 from edge.camera.config import SourceConfig
-from edge.camera.worker import CameraWorker
+from edge.camera.viewcheck import ViewChange, ViewCheck, stream_check, view_event
+from edge.camera.worker import POLL_S, CameraWorker
 from edge.gate.controller import GateController
 from edge.gate.trigger import LaneTrigger, Presence, TriggerConfig
+from edge.sink import Sink
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +31,13 @@ FRAME_WAIT_S = 1.0
 
 
 class LaneCamera(CameraWorker):
-    """Source, virtual loop and the thread that hands passes to ``controller``."""
+    """Source, virtual loop and the thread that hands passes to ``controller``.
+
+    The stream itself is watched too (``controller.config.view_check``): a
+    lane camera that goes silent or freezes cuts no passes, so the barrier
+    stops opening for residents and nothing else would say why. Its faults
+    go to ``sink`` as ``camera_fault`` events of the lane's device.
+    """
 
     def __init__(
         self,
@@ -36,10 +46,13 @@ class LaneCamera(CameraWorker):
         trigger: TriggerConfig,
         controller: GateController,
         zone_xyxy: tuple[float, float, float, float],
+        sink: Sink,
     ) -> None:
         super().__init__(source, name=f"lane-{source.id}")
         self.trigger = LaneTrigger(config=trigger, zone_xyxy=zone_xyxy)
         self._controller = controller
+        self._sink = sink
+        self.view: ViewCheck = stream_check(controller.config.view_check)
         self.counts = {"passes": 0, "pass_frames": 0, "failures": 0}
 
     def stats(self) -> dict[str, float]:
@@ -48,11 +61,41 @@ class LaneCamera(CameraWorker):
         counts |= {f"lane_{k}": float(v) for k, v in self.counts.items()}
         counts["lane_trigger_reseeds"] = float(self.trigger.counts["reseeds"])
         counts["lane_occupied"] = float(self.trigger.present)
+        counts["lane_view_faults"] = float(len(self.view.active))
         return counts
+
+    def _next(self, timeout_s: float) -> Frame | None:
+        """The next frame, shown to the stream check (and the wait, if none came)."""
+        frame = self.next_frame(timeout_s)
+        try:
+            if frame is None:
+                self._report(self.view.idle(time.monotonic()))
+            else:
+                self._report(self.view.frame(frame.t, frame.image))
+        except Exception:
+            # The stream check must never stop the lane.
+            logger.exception("lane %s: stream check failed", self.source.config.id)
+        return frame
+
+    def _report(self, changes: list[ViewChange]) -> None:
+        config = self._controller.config
+        for change in changes:
+            self._sink.emit_event(
+                view_event(
+                    change,
+                    gateway_id=self._controller.gateway_id,
+                    camera_id=config.device_id,
+                    moved_px=self.view.moved_px,
+                    wall_offset_s=time.time() - time.monotonic(),
+                )
+            )
+            log = logger.warning if change.raised else logger.info
+            state = "raised" if change.raised else "cleared"
+            log("lane %s: camera fault %s %s", config.lane, change.fault, state)
 
     def _run(self) -> None:
         while not self.stopping:
-            frame = self.next_frame()
+            frame = self._next(POLL_S)
             if frame is None:
                 continue
             if self.trigger.update(frame.t, frame.image) is not Presence.ARRIVED:
@@ -78,7 +121,7 @@ class LaneCamera(CameraWorker):
         self.counts["pass_frames"] += 1
         yield first
         for _ in range(self.trigger.config.max_pass_frames - 1):
-            frame = self.next_frame(FRAME_WAIT_S)
+            frame = self._next(FRAME_WAIT_S)
             if frame is None:
                 return
             state = self.trigger.update(frame.t, frame.image)

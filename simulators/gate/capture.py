@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+import cv2
 import numpy as np
 
 from simulators.gate.scene import empty_lane, make_pass
@@ -18,6 +19,12 @@ from simulators.gate.scene import empty_lane, make_pass
 # whatever the gaps are.
 _GAP_STREAM = 7919
 _NOMINAL_FPS = 10.0
+# Sensor noise over the empty lane: one of a few fields, picked per frame. A
+# live sensor never gives two equal pictures (the lane's stream check counts
+# on it); the vehicle frames carry their own conditions.
+_NOISE_STREAM = 7927
+_NOISE_BANK = 6
+_NOISE_SIGMA = 1.5
 
 
 class SimulatedCapture:
@@ -32,10 +39,13 @@ class SimulatedCapture:
     ) -> None:
         self._rng = np.random.default_rng(seed)
         self._gap_rng = np.random.default_rng([seed, _GAP_STREAM])
+        self._noise_rng = np.random.default_rng([seed, _NOISE_STREAM])
         self._fps = fps
         self._frames_per_pass = frames_per_pass
         self._gap_s = gap_s
-        self._pending: list[tuple[bool, np.ndarray]] = []
+        # (first frame of a vehicle, empty lane, frame)
+        self._pending: list[tuple[bool, bool, np.ndarray]] = []
+        self._noise: list[tuple[np.ndarray, np.ndarray]] = []
         self._opened = True
         self._next_t = time.monotonic()
         self.started = 0
@@ -50,8 +60,8 @@ class SimulatedCapture:
         gap = max(3, round(self._gap_s * rate * self._gap_rng.uniform(0.5, 1.5)))
         # Two empty frames, alternated: rendering each one would cost more than reading it.
         empty = [empty_lane(vehicle, self._gap_rng) for _ in range(2)]
-        self._pending = [(False, empty[i % 2]) for i in range(gap)]
-        self._pending += [(i == 0, frame) for i, frame in enumerate(vehicle.frames)]
+        self._pending = [(False, True, empty[i % 2]) for i in range(gap)]
+        self._pending += [(i == 0, False, frame) for i, frame in enumerate(vehicle.frames)]
 
     def read(self) -> tuple[bool, np.ndarray | None]:
         """The next frame: empty lane, then the next vehicle's frames."""
@@ -64,9 +74,19 @@ class SimulatedCapture:
             if delay > 0:
                 time.sleep(delay)
             self._next_t = max(self._next_t + 1.0 / self._fps, time.monotonic())
-        first, frame = self._pending.pop(0)
+        first, empty, frame = self._pending.pop(0)
         self.started += first
-        return True, frame
+        return True, self._noisy(frame) if empty else frame
+
+    def _noisy(self, frame: np.ndarray) -> np.ndarray:
+        if not self._noise:
+            for _ in range(_NOISE_BANK):
+                field = self._noise_rng.normal(0.0, _NOISE_SIGMA, frame.shape)
+                up = np.clip(field, 0, 255).astype(np.uint8)
+                down = np.clip(-field, 0, 255).astype(np.uint8)
+                self._noise.append((up, down))
+        up, down = self._noise[int(self._noise_rng.integers(_NOISE_BANK))]
+        return np.asarray(cv2.subtract(cv2.add(frame, up), down), dtype=np.uint8)
 
     def release(self) -> None:
         """Stop delivering frames."""

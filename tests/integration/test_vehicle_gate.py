@@ -94,10 +94,14 @@ def test_lists_sync_by_command_then_barrier_opens_offline(
 LANE_SEED = 41  # a test seed of the gate simulator, used by no tuning
 
 
-def vehicle_events(outbox: Path) -> list[dict[str, Any]]:
+def events(outbox: Path) -> list[dict[str, Any]]:
     with sqlite3.connect(outbox) as conn:
         rows = conn.execute("SELECT payload FROM outbox WHERE topic LIKE '%/event'").fetchall()
-    return [e for r in rows if (e := json.loads(bytes(r[0])))["type"] == "vehicle_pass"]
+    return [json.loads(bytes(r[0])) for r in rows]
+
+
+def vehicle_events(outbox: Path) -> list[dict[str, Any]]:
+    return [e for e in events(outbox) if e["type"] == "vehicle_pass"]
 
 
 def test_lane_camera_cuts_passes_and_opens_for_residents_offline(tmp_path: Path) -> None:
@@ -190,3 +194,30 @@ def test_guard_answers_a_held_vehicle_and_the_barrier_opens(
             assert scalar(database_url, "SELECT count(*) FROM audit_log WHERE action = 'gate.open'")
         finally:
             gateway.stop()
+
+
+def test_a_lane_camera_that_goes_silent_raises_a_camera_fault(tmp_path: Path) -> None:
+    # The lane camera's recording is missing: the source keeps reconnecting, no
+    # pass is ever cut, and without the stream check nothing would say so.
+    gate = {
+        "device_id": "lane-1",
+        "lists_path": str(tmp_path / "lists.sqlite"),
+        "secret": SECRET,
+        "camera": {"type": "file", "id": "lane-cam-1", "path": str(tmp_path / "gone.mp4")},
+        "view_check": {"every_s": 0.2, "hold_s": 0.5, "no_signal_s": 1.0},
+    }
+    gateway = Gateway(gateway_config("gw-c", 1, tmp_path, gate=gate))
+    assert gateway.lane is not None
+    gateway.start()
+    try:
+        faults = wait_until(
+            lambda: [e for e in events(tmp_path / "gw-c.sqlite") if e["type"] == "camera_fault"],
+            timeout_s=30,
+            what="a camera_fault event in the outbox",
+        )
+        stats = gateway.agent.health().stats
+    finally:
+        gateway.stop()
+    assert [(e["data"]["fault"], e["data"]["raised"]) for e in faults] == [("no_signal", True)]
+    assert faults[0]["device_id"] == "lane-1" and faults[0]["severity"] == "major"
+    assert stats["lane_view_faults"] == 1.0 and stats["lane_passes"] == 0

@@ -13,12 +13,14 @@ from pydantic import ValidationError
 
 from edge.camera.errors import ViewReferenceError
 from edge.camera.viewcheck import (
+    STREAM_CHECKS,
     ViewChange,
     ViewCheck,
     ViewCheckConfig,
     ViewFault,
     load_reference,
     sample_grey,
+    stream_check,
     view_event,
 )
 from edge.facade import FacadeCameraConfig, make_view_check
@@ -288,6 +290,8 @@ def test_reference_images_are_checked_with_clear_errors(tmp_path: Path) -> None:
         ({"moved_px": 0}, "greater than 0"),
         ({"no_signal_s": "soon"}, "valid number"),
         ({"tolerance": 3}, "Extra inputs are not permitted"),
+        ({"checks": []}, "at least 1 item"),
+        ({"checks": ["moved", "smudged"]}, "'no_signal', 'frozen', 'blocked' or 'moved'"),
     ],
 )
 def test_bad_settings_are_refused(settings: dict[str, Any], message: str) -> None:
@@ -334,3 +338,41 @@ def test_the_facade_camera_refuses_an_unreadable_reference(tmp_path: Path) -> No
     # A disabled check does not read its reference.
     disabled = camera_config(tmp_path, enabled=False, reference=str(tmp_path / "nowhere.jpg"))
     assert make_view_check(disabled).reference is None
+
+
+def test_faults_left_out_of_checks_are_never_raised() -> None:
+    scene = episode("day", seconds=12.0)
+    storey = storey_px(scene)
+    config = FAST.model_copy(update={"checks": frozenset({ViewFault.FROZEN})})
+    check = check_for(scene, config=config, reference=bare_view())
+    moved = [(t, shifted(f, 0.0, storey)) for t, f in scene.frames(step=25)]
+    silence: list[tuple[float, np.ndarray | None]] = [(12.0 + k, None) for k in range(20)]
+    assert feed(check, [*moved, *silence]) == []
+    assert check.active == frozenset()
+
+
+def test_a_stream_check_needs_no_reference_and_judges_only_the_stream() -> None:
+    check = stream_check(FAST.model_copy(update={"checks": STREAM_CHECKS}))
+    # Any picture size, a different scene at every check: nothing is compared with it.
+    scenes = [episode("day", seconds=1.0, seed=SEED + k) for k in range(6)]
+    views = [(float(k), next(s.frames())[1]) for k, s in enumerate(scenes)]
+    assert feed(check, views) == []
+    assert check.last is not None and check.last.shift_px is None
+    stuck = views[-1][1]
+    frozen = feed(check, [(6.0 + k, stuck) for k in range(12)])
+    assert [(c.fault, c.raised) for c in frozen] == [(ViewFault.FROZEN, True)]
+    gone = feed(check, [(18.0 + k, None) for k in range(12)])
+    assert [(c.fault, c.raised) for c in gone] == [(ViewFault.NO_SIGNAL, True)]
+    event = view_event(
+        gone[0], gateway_id="gw-a", camera_id="lane-1", moved_px=check.moved_px, wall_offset_s=0.0
+    )
+    assert event.data["fault"] == "no_signal" and "moved_px" not in event.data
+
+
+@pytest.mark.parametrize(
+    "update",
+    [{"checks": frozenset(ViewFault)}, {"checks": STREAM_CHECKS, "reference": Path("v.png")}],
+)
+def test_a_stream_check_refuses_what_needs_a_reference(update: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="only no_signal and frozen"):
+        stream_check(FAST.model_copy(update=update))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -70,3 +72,15 @@ def test_simulated_capture_reads_like_opencv() -> None:
     assert ok and frame is not None and frame.shape == (720, 1280, 3)
     capture.release()
     assert capture.read() == (False, None)
+
+
+def test_the_empty_lane_has_sensor_noise_so_no_two_frames_are_equal() -> None:
+    capture = SimulatedCapture(seed=2, fps=0, frames_per_pass=2, gap_s=2.0)
+    frames = [capture.read()[1] for _ in range(24)]
+    assert all(f is not None for f in frames)
+    for before, after in itertools.pairwise(frames):
+        assert not np.array_equal(before, after)
+    # Faint noise: the lane still looks like the lane (mean change under 2 grey levels).
+    first, second = frames[0], frames[2]
+    assert first is not None and second is not None
+    assert float(np.abs(first.astype(float) - second.astype(float)).mean()) < 2.0

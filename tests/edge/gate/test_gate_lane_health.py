@@ -1,4 +1,4 @@
-"""A lane that stops reading plates raises a camera fault; reading again clears it."""
+"""A lane's camera health: unread plates and a lost or frozen stream raise camera faults."""
 
 from __future__ import annotations
 
@@ -76,14 +76,28 @@ def test_disabled_watch_says_nothing() -> None:
 )
 def test_bad_watch_config_is_refused_clearly(values: dict[str, Any], problem: str) -> None:
     with pytest.raises(ValidationError, match=problem):
-        GateConfig.model_validate(
-            {
-                "device_id": "gate-east-1",
-                "lists_path": "lists.sqlite",
-                "secret": "s" * 16,
-                "read_watch": values,
-            }
-        )
+        lane_config(read_watch=values)
+
+
+def lane_config(**values: Any) -> GateConfig:
+    return GateConfig.model_validate(
+        {"device_id": "gate-east-1", "lists_path": "lists.sqlite", "secret": "s" * 16, **values}
+    )
+
+
+@pytest.mark.parametrize(
+    ("view", "problem"),
+    [
+        ({"checks": ["no_signal", "moved"]}, "may hold only no_signal and frozen, not moved"),
+        ({"reference": "lane.png"}, "for façade cameras; a lane has none"),
+        ({"frozen_s": 0}, "greater than 0"),
+    ],
+)
+def test_a_lane_stream_check_judges_only_the_stream(view: dict[str, Any], problem: str) -> None:
+    assert lane_config().view_check.checks == {"no_signal", "frozen"}
+    assert lane_config(view_check={"hold_s": 10}).view_check.checks == {"no_signal", "frozen"}
+    with pytest.raises(ValidationError, match=problem):
+        lane_config(view_check=view)
 
 
 def _read(text: str) -> PassResult:
