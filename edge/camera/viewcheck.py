@@ -443,13 +443,33 @@ def view_event(
     refs = evidence or []
     if refs:
         data["evidence"] = [ref.model_dump() for ref in refs]
+    at = datetime.fromtimestamp(sample.at + wall_offset_s, UTC)
+    return fault_event(gateway_id=gateway_id, device_id=camera_id, at=at, data=data, evidence=refs)
+
+
+def fault_event(
+    *,
+    gateway_id: str,
+    device_id: str,
+    at: datetime,
+    data: dict[str, Any],
+    channel: str | None = None,
+    evidence: list[EvidenceRef] | None = None,
+) -> Event:
+    """A ``camera_fault`` event (``data`` names the fault and whether it was ``raised``).
+
+    Raised, it is a major alarm for the people on duty; cleared, an ``info``
+    notice that the hub notes on the open alert.
+    """
+    raised = bool(data["raised"])
     return Event(
         gateway_id=gateway_id,
         type=EVENT_TYPE,
-        severity="major" if change.raised else "info",
-        alarm=change.raised,
-        device_id=camera_id,
-        observed_at=datetime.fromtimestamp(sample.at + wall_offset_s, UTC),
+        severity="major" if raised else "info",
+        alarm=raised,
+        device_id=device_id,
+        channel=channel,
+        observed_at=at,
         data=data,
-        evidence=refs,
+        evidence=evidence or [],
     )

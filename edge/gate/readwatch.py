@@ -21,7 +21,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edge.camera.viewcheck import EVENT_TYPE
+from edge.camera.viewcheck import fault_event
 from protocol.models import Event
 
 FAULT = "plates_unread"
@@ -117,13 +117,6 @@ def read_event(
         "unread": change.unread,
         "passes": change.passes,
     }
-    return Event(
-        gateway_id=gateway_id,
-        type=EVENT_TYPE,
-        severity="major" if change.raised else "info",
-        alarm=change.raised,
-        device_id=device_id,
-        channel=channel,
-        observed_at=change.at,
-        data=data,
+    return fault_event(
+        gateway_id=gateway_id, device_id=device_id, at=change.at, data=data, channel=channel
     )
