@@ -185,6 +185,17 @@ def test_the_feed_resumes_after_a_dropped_connection(tab: Tab) -> None:
     assert "after=" in sockets[-1].url  # resumed, not started afresh
 
 
+def test_a_gate_lane_that_stops_reading_plates_is_named_too(tab: Tab) -> None:
+    fault = alarm("gw-a", "lane-1", "camera_fault", "major", fault="plates_unread", unread=12)
+    store(tab.hub.database_url, [*scene(), fault])
+    tab.sign_in("admin", expect_page="duty")
+    tab.page.locator("li[data-type=camera_fault]").click()
+    expect(tab.page.locator("table.kv")).to_contain_text("车牌连续未识别")
+    tab.page.click("#lang")
+    tab.page.locator("li[data-type=camera_fault]").click()
+    expect(tab.page.locator("table.kv")).to_contain_text("Plates not read")
+
+
 def test_a_camera_fault_is_named_in_the_consoles_language(tab: Tab) -> None:
     fault = alarm("gw-a", "cam-1", "camera_fault", "major", fault="moved", shift_px=[0.0, 62.5])
     store(tab.hub.database_url, [*scene(), fault])
