@@ -8,8 +8,9 @@ went unread the lane raises a ``camera_fault`` (``plates_unread``) for its
 camera; a few passes read in a row clear it.
 
 Counted in passes, not seconds: a quiet lane at night reads few plates and
-is not judged on the passes it did not have. A fully covered lens may cut no
-passes at all; the hub's gateway health (frames, reconnects) covers that.
+is not judged on the passes it did not have. A lens covered so fully that
+the virtual loop cuts no passes is not caught here, nor by the lane's stream
+check (frames still arrive and differ); a lost or frozen stream is.
 """
 
 from __future__ import annotations
