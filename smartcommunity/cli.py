@@ -203,6 +203,60 @@ def _facade_camera(config_path: Path, camera: str) -> FacadeCameraConfig:
     return cameras[camera]
 
 
+@main.command("lane-check")
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="Gateway YAML."
+)
+@click.argument(
+    "videos", metavar="VIDEO...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON line.")
+def lane_check(config_path: Path, videos: tuple[Path, ...], as_json: bool) -> None:
+    """Replay a gate lane's recorded traffic and report how its plates read."""
+    import json
+
+    from edge.config import load_config
+    from edge.gate.sitecheck import check_lane
+
+    try:
+        gate = load_config(config_path).gate
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if gate is None:
+        raise click.ClickException(f"{config_path}: no gate: section (a vehicle gate lane)")
+    try:
+        report = check_lane(gate, list(videos))
+    except EdgeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    share, interval = report["read_share"], report["read_share_ci95"]
+    seconds = sum(v["seconds"] for v in report["videos"])
+    click.echo(
+        f"lane {report['lane']}: {seconds / 60:.1f} min replayed; {report['passes']} passes cut, "
+        f"{report['read']} plates read"
+        + ("" if share is None else f" ({share:.1%}, 95 % interval {interval[0]}-{interval[1]})")
+    )
+    if report["read_below_open_confidence"]:
+        click.echo(
+            f"{report['read_below_open_confidence']} read below min_open_confidence "
+            f"{report['min_open_confidence']}: those residents would wait for the guard"
+        )
+    for fault in report["read_faults"]:
+        state = "raised" if fault["raised"] else "cleared"
+        click.echo(
+            f"read watch: plates_unread {state} at {fault['at_s']} s in {fault['video']} "
+            f"({fault['unread']} of the last {fault['passes']} passes unread)"
+        )
+    if not report["read_faults"]:
+        click.echo("read watch: no fault raised")
+    for row in report["passes_read"]:
+        if not row["read"]:
+            why = row.get("rejected_reason", "no plate found")
+            click.echo(f"  unread: {row['video']} at {row['at_s']} s ({why})")
+
+
 @main.command("camera-snapshot")
 @click.option(
     "--config",

@@ -118,15 +118,32 @@ class LaneCamera(CameraWorker):
 
     def _pass_frames(self, first: np.ndarray) -> Iterator[np.ndarray]:
         """The arrival frame, then each next frame while the vehicle is in the zone."""
-        self.counts["pass_frames"] += 1
-        yield first
-        for _ in range(self.trigger.config.max_pass_frames - 1):
-            frame = self._next(FRAME_WAIT_S)
-            if frame is None:
-                return
-            state = self.trigger.update(frame.t, frame.image)
-            # A frame of the emptying lane is the vehicle gone, not a frame to read.
-            if state is not Presence.PRESENT or self.trigger.quiet:
-                return
+
+        def following() -> Iterator[tuple[float, np.ndarray]]:
+            while (frame := self._next(FRAME_WAIT_S)) is not None:
+                yield frame.t, frame.image
+
+        for image in vehicle_frames(first, following(), self.trigger):
             self.counts["pass_frames"] += 1
-            yield frame.image
+            yield image
+
+
+def vehicle_frames(
+    first: np.ndarray, following: Iterator[tuple[float, np.ndarray]], trigger: LaneTrigger
+) -> Iterator[np.ndarray]:
+    """A pass's frames for the reader: the arrival frame, then each of ``following``
+    (time, frame) while the vehicle is still in the zone, up to ``max_pass_frames``.
+
+    The reader takes them lazily and stops once sure; what it leaves in
+    ``following`` belongs to the lane again (the vehicle drives off).
+    """
+    yield first
+    for _ in range(trigger.config.max_pass_frames - 1):
+        step = next(following, None)
+        if step is None:
+            return
+        state = trigger.update(*step)
+        # A frame of the emptying lane is the vehicle gone, not a frame to read.
+        if state is not Presence.PRESENT or trigger.quiet:
+            return
+        yield step[1]
