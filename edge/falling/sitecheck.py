@@ -17,15 +17,15 @@ import hashlib
 import heapq
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
+from edge.camera.recording import recorded_frames
 from edge.camera.viewcheck import ViewChange, ViewCheck
 from edge.falling.analysis import Verdict
 from edge.falling.config import FallingConfig
@@ -121,32 +121,6 @@ def threshold_for_goal(
     return rounded if rounded < 1.0 else None
 
 
-def _frames(path: Path, fps: float) -> Iterator[tuple[float, npt.NDArray[np.uint8]]]:
-    if not path.is_file():
-        raise SiteCheckError(f"{path}: no such file")
-    capture = cv2.VideoCapture(str(path))
-    try:
-        if not capture.isOpened():
-            raise SiteCheckError(f"{path}: not a video OpenCV can read")
-        recorded = float(capture.get(cv2.CAP_PROP_FPS))
-        if not abs(recorded - fps) <= FPS_TOLERANCE:
-            raise SiteCheckError(
-                f"{path}: recorded at {recorded:g} fps, the camera is configured for {fps:g}; "
-                "replay footage recorded at the camera's own rate"
-            )
-        index = 0
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            yield index / fps, cast(npt.NDArray[np.uint8], frame)
-            index += 1
-        if index == 0:
-            raise SiteCheckError(f"{path}: no frame could be decoded")
-    finally:
-        capture.release()
-
-
 class Tally:
     """Every candidate track's score, and the ``top`` highest-scoring tracks themselves.
 
@@ -192,7 +166,10 @@ def _replay(
     detector = FallingObjectDetector(config=config, sink=sink, on_verdict=judged)
     seconds = 0.0
     try:
-        for t, frame in _frames(path, config.fps):
+        frames = recorded_frames(
+            path, error=SiteCheckError, fps=config.fps, fps_tolerance=FPS_TOLERANCE
+        )
+        for t, frame in frames:
             detector.process(t, frame)
             if view is not None:
                 faults += [_fault(path, change) for change in view.frame(t, frame)]

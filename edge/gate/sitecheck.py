@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import cv2
-import numpy as np
-import numpy.typing as npt
-
+from edge.camera.recording import recorded_frames
 from edge.falling.intervals import share_interval
 from edge.gate.config import GateConfig
 from edge.gate.errors import GateError
@@ -39,36 +35,13 @@ class LaneCheckError(GateError):
     """Footage that cannot be replayed, with the reason."""
 
 
-def _frames(path: Path) -> Iterator[tuple[float, npt.NDArray[np.uint8]]]:
-    if not path.is_file():
-        raise LaneCheckError(f"{path}: no such file")
-    capture = cv2.VideoCapture(str(path))
-    try:
-        if not capture.isOpened():
-            raise LaneCheckError(f"{path}: not a video OpenCV can read")
-        fps = float(capture.get(cv2.CAP_PROP_FPS))
-        if not fps > 0:
-            raise LaneCheckError(f"{path}: the file gives no frame rate")
-        index = 0
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            yield index / fps, cast(npt.NDArray[np.uint8], frame)
-            index += 1
-        if index == 0:
-            raise LaneCheckError(f"{path}: no frame could be decoded")
-    finally:
-        capture.release()
-
-
 def _replay(
     config: GateConfig, path: Path, reader: PlateReader
 ) -> tuple[float, list[tuple[float, PassResult]]]:
     """Cut one file into passes as the lane camera would, and read each."""
     # As the gateway builds it: the trigger's own zone, else the reader's region.
     trigger = LaneTrigger(config=config.trigger, zone_xyxy=config.reader.roi_xyxy)
-    frames = _frames(path)
+    frames = recorded_frames(path, error=LaneCheckError)
     passes = []
     seconds = 0.0
     for t, frame in frames:
