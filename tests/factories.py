@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 from pydantic import SecretStr
 
 from edge.config import BrokerConfig, GatewayConfig, OutboxConfig
@@ -130,3 +132,13 @@ def sign_in(client: Any, username: str) -> dict[str, str]:
         assert response.status_code == 200, response.text
         tokens[username] = response.json()["access_token"]
     return {"Authorization": f"Bearer {tokens[username]}"}
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float) -> Path:
+    """``frames`` (BGR, one size) as an MPEG-4 file at ``fps``, as a camera recording would be."""
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path

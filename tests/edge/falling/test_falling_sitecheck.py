@@ -29,17 +29,13 @@ from models.trajectory.registry import shipped_classifier
 from simulators.camera_faults import shifted
 from simulators.facade import FPS, Episode, make_episode
 from smartcommunity.cli import main
+from tests import factories
 
 FALL_SEED = 500_003  # a test seed of the façade simulator, the one the detector test uses
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: float = FPS) -> Path:
-    h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    return path
+    return factories.write_video(path, frames, fps)
 
 
 @pytest.fixture(scope="module")

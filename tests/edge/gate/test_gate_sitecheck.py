@@ -18,6 +18,7 @@ from edge.gate.sitecheck import LaneCheckError, check_lane
 from simulators.gate.capture import SimulatedCapture
 from simulators.gate.scene import LANE_ROI_XYXY, make_passes
 from smartcommunity.cli import main
+from tests import factories
 
 SEED = 43  # a test seed of the gate simulator, used by no tuning
 VEHICLES = 6
@@ -25,12 +26,7 @@ FPS = 10.0
 
 
 def write_video(path: Path, frames: list[np.ndarray]) -> Path:
-    h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), FPS, (w, h))
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-    return path
+    return factories.write_video(path, frames, FPS)
 
 
 @pytest.fixture(scope="module")
