@@ -251,7 +251,7 @@ def lane_check(config_path: Path, videos: tuple[Path, ...], as_json: bool) -> No
         )
     if not report["read_faults"]:
         click.echo("read watch: no fault raised")
-    for row in report["passes_read"]:
+    for row in report["pass_log"]:
         if not row["read"]:
             why = row.get("rejected_reason", "no plate found")
             click.echo(f"  unread: {row['video']} at {row['at_s']} s ({why})")

@@ -24,7 +24,7 @@ from edge.gate.config import GateConfig
 from edge.gate.errors import GateError
 from edge.gate.lane import vehicle_frames
 from edge.gate.privacy import mask_plate
-from edge.gate.readwatch import ReadWatch
+from edge.gate.readwatch import FAULT, ReadWatch
 from edge.gate.trigger import LaneTrigger, Presence
 from edge.plates.reader import PassResult, PlateReader
 
@@ -62,7 +62,7 @@ def check_lane(
         raise LaneCheckError("no footage given")
     reader = reader or PlateReader(config=config.reader)
     watch = ReadWatch(config.read_watch)
-    # Passes are placed on one clock, file after file, for the read watch's "since".
+    # The read watch wants a time for each pass: the files follow one another on one clock.
     start = datetime(2000, 1, 1, tzinfo=UTC)
     offset = 0.0
     files, rows, faults, read_ms = [], [], [], []
@@ -85,7 +85,7 @@ def check_lane(
                     {
                         "video": str(path),
                         "at_s": round(t, 2),
-                        "fault": "plates_unread",
+                        "fault": FAULT,
                         "raised": change.raised,
                         "unread": change.unread,
                         "passes": change.passes,
@@ -107,5 +107,5 @@ def check_lane(
             r["read"] and r["confidence"] < config.min_open_confidence for r in rows
         ),
         "read_faults": faults,
-        "passes_read": rows,
+        "pass_log": rows,
     }

@@ -58,7 +58,7 @@ def test_each_vehicle_is_one_pass_and_plates_show_masked(tmp_path: Path, traffic
     assert report["read"] >= VEHICLES - 1
     assert report["read_share_ci95"][0] < report["read_share"] <= report["read_share_ci95"][1]
     assert report["read_faults"] == []
-    masked = [row["plate_masked"] for row in report["passes_read"] if row["read"]]
+    masked = [row["plate_masked"] for row in report["pass_log"] if row["read"]]
     plates = [v.plate.text for v in make_passes(SEED, VEHICLES, n_frames=4)]
     assert {m.replace("·", "")[:2] for m in masked} <= {p[:2] for p in plates}
     text = json.dumps(report, ensure_ascii=False)
