@@ -26,8 +26,8 @@ from edge.camera.viewcheck import (
     ViewCheck,
     ViewCheckConfig,
     ViewFault,
+    emit_change,
     load_reference,
-    view_event,
 )
 from edge.camera.worker import CameraWorker
 from edge.egress import EgressGate
@@ -116,8 +116,12 @@ COMPOSITE_FAULTS = frozenset({ViewFault.MOVED, ViewFault.BLOCKED})
 class FacadeCamera(CameraWorker):
     """Source, detector, view check and the thread between them."""
 
+    view: ViewCheck
+
     def __init__(self, config: FacadeCameraConfig, sink: Sink) -> None:
-        super().__init__(config.source, name=f"falling-{config.source.id}")
+        super().__init__(
+            config.source, name=f"falling-{config.source.id}", view=make_view_check(config)
+        )
         self.config = config
         self.raw_store = make_raw_store(config.falling)
         self._sink = sink
@@ -126,7 +130,6 @@ class FacadeCamera(CameraWorker):
             sink=sink,
             raw_store=self.raw_store,
         )
-        self.view = make_view_check(config)
 
     def stats(self) -> dict[str, float]:
         """Camera and detector counters for health, prefixed with the camera id."""
@@ -150,46 +153,33 @@ class FacadeCamera(CameraWorker):
                 self._purge(self.raw_store)
             frame = self.next_frame()
             if frame is None:
-                self._report(self.view.idle(time.monotonic()), None)
                 continue
+            # While the view looks moved, the privacy masks may miss the windows.
+            self.detector.masks_misaligned = self.view.looks_moved
             # Capture times are monotonic; the detector reports wall-clock times.
             last = time.time() - (time.monotonic() - frame.t)
             try:
                 self.detector.process(last, frame.image)
             except Exception:
                 logger.exception("camera %s: analysis failed on a frame", self.config.source.id)
-            try:
-                changes = self.view.frame(frame.t, frame.image)
-                # While the view looks moved, the privacy masks may miss the windows.
-                self.detector.masks_misaligned = self.view.looks_moved
-                self._report(changes, frame)
-            except Exception:
-                # The view check must never stop detection on the camera.
-                logger.exception("camera %s: view check failed on a frame", self.config.source.id)
         if last:
             self.detector.finish(last)
 
-    def _report(self, changes: list[ViewChange], frame: Frame | None) -> None:
-        camera = self.config.source.id
-        for change in changes:
-            refs = []
-            reference = self.view.reference
-            shown = change.raised and change.fault in COMPOSITE_FAULTS
-            if shown and frame is not None and reference is not None:
-                jpeg = self.detector.view_pair_jpeg(reference, frame.image)
-                refs.append(self._sink.emit_evidence("image/jpeg", jpeg, "composite"))
-            event = view_event(
-                change,
-                gateway_id=self.config.falling.gateway_id,
-                camera_id=self.config.falling.calibration.camera_id,
-                moved_px=self.view.moved_px,
-                wall_offset_s=time.time() - time.monotonic(),
-                evidence=refs,
-            )
-            self._sink.emit_event(event)
-            state = "raised" if change.raised else "cleared"
-            log = logger.warning if change.raised else logger.info
-            log("camera %s: view fault %s %s", camera, change.fault, state)
+    def _view_changed(self, change: ViewChange, frame: Frame | None) -> None:
+        refs = []
+        reference = self.view.reference
+        shown = change.raised and change.fault in COMPOSITE_FAULTS
+        if shown and frame is not None and reference is not None:
+            jpeg = self.detector.view_pair_jpeg(reference, frame.image)
+            refs.append(self._sink.emit_evidence("image/jpeg", jpeg, "composite"))
+        emit_change(
+            self._sink,
+            change,
+            gateway_id=self.config.falling.gateway_id,
+            device_id=self.config.falling.calibration.camera_id,
+            moved_px=self.view.moved_px,
+            evidence=refs,
+        )
 
     def _purge(self, store: EncryptedRawStore) -> None:
         try:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import enum
 import functools
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.camera.errors import ViewReferenceError
+from edge.sink import EventSink
 from protocol.models import Event, EvidenceRef
 
 logger = logging.getLogger(__name__)
@@ -234,15 +236,17 @@ class ViewCheck:
     """Checks one camera's view; feed it every frame (``frame``) and every empty wait (``idle``).
 
     ``frame_wh`` is the full frame size and ``moved_px`` the shift (full-frame
-    px) that counts as moved. ``reference`` is the intended view (any size of
-    the camera's aspect); without one the first textured frame is adopted,
-    and kept here. ``changes`` returned by ``frame``/``idle`` are the faults
+    px) that counts as moved; both are needed only to judge ``blocked`` or
+    ``moved``, a check of the stream alone (``no_signal``, ``frozen``) works
+    on any picture. ``reference`` is the intended view (any size of the
+    camera's aspect); without one the first textured frame is adopted, and
+    kept here. ``changes`` returned by ``frame``/``idle`` are the faults
     raised or cleared by that call.
     """
 
     config: ViewCheckConfig
-    frame_wh: tuple[int, int]
-    moved_px: float
+    frame_wh: tuple[int, int] | None = None
+    moved_px: float | None = None
     reference: Picture | None = None
     last: ViewSample | None = None
     _ref: _Reference | None = field(default=None, init=False, repr=False)
@@ -254,6 +258,8 @@ class ViewCheck:
 
     def __post_init__(self) -> None:
         self._timers = {fault: _Timer() for fault in ViewFault}
+        if self.config.checks & PICTURE_CHECKS and (self.frame_wh is None or self.moved_px is None):
+            raise ValueError("judging blocked or moved needs the frame size and moved_px")
         if self.reference is not None:
             self._ref = self._reference_of(sample_grey(self.reference))
             if self._ref is None:
@@ -307,7 +313,9 @@ class ViewCheck:
                 faults.add(ViewFault.FROZEN)
         else:
             self._frozen_since = None
-        if not self.config.checks & PICTURE_CHECKS:
+        stream_only = not self.config.checks & PICTURE_CHECKS
+        if stream_only or self.frame_wh is None or self.moved_px is None:
+            # A check of the stream alone (geometry is required for the others).
             return ViewSample(at=at, faults=frozenset(faults), unknown=PICTURE_CHECKS)
         if self._ref is None:
             self._ref = self._reference_of(grey)
@@ -405,16 +413,6 @@ def _cells(gradient: FloatImage) -> npt.NDArray[np.float32]:
     return np.asarray(cv2.resize(gradient, GRID_WH, interpolation=cv2.INTER_AREA), np.float32)
 
 
-def stream_check(config: ViewCheckConfig) -> ViewCheck:
-    """A check of the stream alone (``no_signal``, ``frozen``): no reference, any frame size.
-
-    For cameras whose view has no calibrated reference to compare with.
-    """
-    if config.checks - STREAM_CHECKS or config.reference is not None:
-        raise ValueError("a stream check judges only no_signal and frozen, with no reference")
-    return ViewCheck(config=config, frame_wh=(1, 1), moved_px=float("inf"))
-
-
 EVENT_TYPE = "camera_fault"
 
 
@@ -423,8 +421,8 @@ def view_event(
     *,
     gateway_id: str,
     camera_id: str,
-    moved_px: float,
     wall_offset_s: float,
+    moved_px: float | None = None,
     evidence: list[EvidenceRef] | None = None,
 ) -> Event:
     """The ``camera_fault`` event of a change: a major alarm when raised, a notice when cleared.
@@ -438,7 +436,7 @@ def view_event(
         "since": datetime.fromtimestamp(change.since + wall_offset_s, UTC).isoformat(),
         **sample.measured(),
     }
-    if sample.shift_px is not None:
+    if sample.shift_px is not None and moved_px is not None:
         data["moved_px"] = round(moved_px, 1)
     refs = evidence or []
     if refs:
@@ -473,3 +471,26 @@ def fault_event(
         data=data,
         evidence=evidence or [],
     )
+
+
+def emit_change(
+    sink: EventSink,
+    change: ViewChange,
+    *,
+    gateway_id: str,
+    device_id: str,
+    moved_px: float | None = None,
+    evidence: list[EvidenceRef] | None = None,
+) -> None:
+    """Emit a camera's fault raised or cleared (``view_event``, times from now) and log it."""
+    event = view_event(
+        change,
+        gateway_id=gateway_id,
+        camera_id=device_id,
+        wall_offset_s=time.time() - time.monotonic(),
+        moved_px=moved_px,
+        evidence=evidence,
+    )
+    sink.emit_event(event)
+    log = logger.warning if change.raised else logger.info
+    log("camera %s: %s %s", device_id, change.fault, "raised" if change.raised else "cleared")

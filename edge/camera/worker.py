@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 
 from edge.camera.buffers import Frame
 from edge.camera.config import SourceConfig
 from edge.camera.source import CameraSource
+from edge.camera.viewcheck import ViewChange, ViewCheck
+
+logger = logging.getLogger(__name__)
 
 # How long the analysing thread waits for a frame before checking whether to stop.
 POLL_S = 0.2
 
 
 class CameraWorker(ABC):
-    """Captures on the source's thread and analyses on ``name``'s; subclasses write ``_run``."""
+    """Captures on the source's thread and analyses on ``name``'s; subclasses write ``_run``.
 
-    def __init__(self, source: SourceConfig, *, name: str) -> None:
+    With a ``view`` check, ``next_frame`` shows it every frame and every empty
+    wait, and hands each fault it raises or clears to ``_view_changed``.
+    """
+
+    def __init__(self, source: SourceConfig, *, name: str, view: ViewCheck | None = None) -> None:
         self.source = CameraSource(config=source)
+        self.view = view
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -40,7 +50,27 @@ class CameraWorker(ABC):
     def next_frame(self, timeout_s: float = POLL_S) -> Frame | None:
         """The next captured frame, or None after ``timeout_s`` or when stopping."""
         frame = self.source.frames.get(timeout_s=timeout_s)
-        return None if self.stopping else frame
+        if self.stopping:
+            return None
+        if self.view is not None:
+            self._check_view(self.view, frame)
+        return frame
+
+    def _check_view(self, view: ViewCheck, frame: Frame | None) -> None:
+        try:
+            if frame is None:
+                changes = view.idle(time.monotonic())
+            else:
+                changes = view.frame(frame.t, frame.image)
+            for change in changes:
+                self._view_changed(change, frame)
+        except Exception:
+            # The view check must never stop the camera's analysis.
+            logger.exception("camera %s: view check failed", self.source.config.id)
+
+    def _view_changed(self, change: ViewChange, frame: Frame | None) -> None:
+        """Report a fault the view check raised or cleared (``frame``: the one that showed it)."""
+        raise NotImplementedError(f"{type(self).__name__} has a view check but no report")
 
     @abstractmethod
     def _run(self) -> None:

@@ -11,15 +11,14 @@ through, and the next pass starts only once the lane has been clear.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 
 import numpy as np
 
 from edge.camera.buffers import Frame
 from edge.camera.config import SourceConfig
-from edge.camera.viewcheck import ViewChange, ViewCheck, stream_check, view_event
-from edge.camera.worker import POLL_S, CameraWorker
+from edge.camera.viewcheck import ViewChange, ViewCheck, emit_change
+from edge.camera.worker import CameraWorker
 from edge.gate.controller import GateController
 from edge.gate.trigger import LaneTrigger, Presence, TriggerConfig
 from edge.sink import Sink
@@ -39,6 +38,8 @@ class LaneCamera(CameraWorker):
     go to ``sink`` as ``camera_fault`` events of the lane's device.
     """
 
+    view: ViewCheck
+
     def __init__(
         self,
         *,
@@ -48,11 +49,12 @@ class LaneCamera(CameraWorker):
         zone_xyxy: tuple[float, float, float, float],
         sink: Sink,
     ) -> None:
-        super().__init__(source, name=f"lane-{source.id}")
+        # The lane's config admits only the stream's faults: no frame geometry needed.
+        view = ViewCheck(config=controller.config.view_check)
+        super().__init__(source, name=f"lane-{source.id}", view=view)
         self.trigger = LaneTrigger(config=trigger, zone_xyxy=zone_xyxy)
         self._controller = controller
         self._sink = sink
-        self.view: ViewCheck = stream_check(controller.config.view_check)
         self.counts = {"passes": 0, "pass_frames": 0, "failures": 0}
 
     def stats(self) -> dict[str, float]:
@@ -64,38 +66,15 @@ class LaneCamera(CameraWorker):
         counts["lane_view_faults"] = float(len(self.view.active))
         return counts
 
-    def _next(self, timeout_s: float) -> Frame | None:
-        """The next frame, shown to the stream check (and the wait, if none came)."""
-        frame = self.next_frame(timeout_s)
-        try:
-            if frame is None:
-                self._report(self.view.idle(time.monotonic()))
-            else:
-                self._report(self.view.frame(frame.t, frame.image))
-        except Exception:
-            # The stream check must never stop the lane.
-            logger.exception("lane %s: stream check failed", self.source.config.id)
-        return frame
-
-    def _report(self, changes: list[ViewChange]) -> None:
+    def _view_changed(self, change: ViewChange, frame: Frame | None) -> None:
         config = self._controller.config
-        for change in changes:
-            self._sink.emit_event(
-                view_event(
-                    change,
-                    gateway_id=self._controller.gateway_id,
-                    camera_id=config.device_id,
-                    moved_px=self.view.moved_px,
-                    wall_offset_s=time.time() - time.monotonic(),
-                )
-            )
-            log = logger.warning if change.raised else logger.info
-            state = "raised" if change.raised else "cleared"
-            log("lane %s: camera fault %s %s", config.lane, change.fault, state)
+        emit_change(
+            self._sink, change, gateway_id=self._controller.gateway_id, device_id=config.device_id
+        )
 
     def _run(self) -> None:
         while not self.stopping:
-            frame = self._next(POLL_S)
+            frame = self.next_frame()
             if frame is None:
                 continue
             if self.trigger.update(frame.t, frame.image) is not Presence.ARRIVED:
@@ -120,7 +99,7 @@ class LaneCamera(CameraWorker):
         """The arrival frame, then each next frame while the vehicle is in the zone."""
 
         def following() -> Iterator[tuple[float, np.ndarray]]:
-            while (frame := self._next(FRAME_WAIT_S)) is not None:
+            while (frame := self.next_frame(FRAME_WAIT_S)) is not None:
                 yield frame.t, frame.image
 
         for image in vehicle_frames(first, following(), self.trigger):

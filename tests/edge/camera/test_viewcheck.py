@@ -20,7 +20,6 @@ from edge.camera.viewcheck import (
     ViewFault,
     load_reference,
     sample_grey,
-    stream_check,
     view_event,
 )
 from edge.facade import FacadeCameraConfig, make_view_check
@@ -351,8 +350,8 @@ def test_faults_left_out_of_checks_are_never_raised() -> None:
     assert check.active == frozenset()
 
 
-def test_a_stream_check_needs_no_reference_and_judges_only_the_stream() -> None:
-    check = stream_check(FAST.model_copy(update={"checks": STREAM_CHECKS}))
+def test_a_stream_check_needs_no_frame_geometry_and_judges_only_the_stream() -> None:
+    check = ViewCheck(config=FAST.model_copy(update={"checks": STREAM_CHECKS}))
     # Any picture size, a different scene at every check: nothing is compared with it.
     scenes = [episode("day", seconds=1.0, seed=SEED + k) for k in range(6)]
     views = [(float(k), next(s.frames())[1]) for k, s in enumerate(scenes)]
@@ -363,16 +362,17 @@ def test_a_stream_check_needs_no_reference_and_judges_only_the_stream() -> None:
     assert [(c.fault, c.raised) for c in frozen] == [(ViewFault.FROZEN, True)]
     gone = feed(check, [(18.0 + k, None) for k in range(12)])
     assert [(c.fault, c.raised) for c in gone] == [(ViewFault.NO_SIGNAL, True)]
-    event = view_event(
-        gone[0], gateway_id="gw-a", camera_id="lane-1", moved_px=check.moved_px, wall_offset_s=0.0
-    )
+    event = view_event(gone[0], gateway_id="gw-a", camera_id="lane-1", wall_offset_s=0.0)
     assert event.data["fault"] == "no_signal" and "moved_px" not in event.data
 
 
 @pytest.mark.parametrize(
-    "update",
-    [{"checks": frozenset(ViewFault)}, {"checks": STREAM_CHECKS, "reference": Path("v.png")}],
+    "checks",
+    [frozenset(ViewFault), frozenset({ViewFault.FROZEN, ViewFault.BLOCKED}), {ViewFault.MOVED}],
 )
-def test_a_stream_check_refuses_what_needs_a_reference(update: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="only no_signal and frozen"):
-        stream_check(FAST.model_copy(update=update))
+def test_judging_the_picture_needs_the_frame_geometry(checks: frozenset[ViewFault]) -> None:
+    config = FAST.model_copy(update={"checks": frozenset(checks)})
+    with pytest.raises(ValueError, match="needs the frame size and moved_px"):
+        ViewCheck(config=config)
+    with pytest.raises(ValueError, match="needs the frame size and moved_px"):
+        ViewCheck(config=config, frame_wh=(1920, 1080))
