@@ -16,6 +16,7 @@ from edge.errors import ConfigError, EdgeError
 
 if TYPE_CHECKING:
     from edge.camera.config import SourceConfig
+    from edge.config import GatewayConfig
     from edge.facade import FacadeCameraConfig
 
 DEFAULT_SCENARIO = (
@@ -188,14 +189,19 @@ def falling_check(
         )
 
 
-def _facade_camera(config_path: Path, camera: str) -> FacadeCameraConfig:
-    """The façade camera ``camera`` of the gateway config at ``config_path``."""
+def _gateway_config(config_path: Path) -> GatewayConfig:
+    """The gateway config at ``config_path``; its errors as a message, not a traceback."""
     from edge.config import load_config
 
     try:
-        config = load_config(config_path)
+        return load_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _facade_camera(config_path: Path, camera: str) -> FacadeCameraConfig:
+    """The façade camera ``camera`` of the gateway config at ``config_path``."""
+    config = _gateway_config(config_path)
     cameras = {c.source.id: c for c in config.facade_cameras}
     if camera not in cameras:
         known = ", ".join(sorted(cameras)) or "none"
@@ -215,13 +221,9 @@ def lane_check(config_path: Path, videos: tuple[Path, ...], as_json: bool) -> No
     """Replay a gate lane's recorded traffic and report how its plates read."""
     import json
 
-    from edge.config import load_config
     from edge.gate.sitecheck import check_lane
 
-    try:
-        gate = load_config(config_path).gate
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    gate = _gateway_config(config_path).gate
     if gate is None:
         raise click.ClickException(f"{config_path}: no gate: section (a vehicle gate lane)")
     try:
