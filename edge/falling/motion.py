@@ -7,6 +7,15 @@ threshold follows the measured noise so night IR noise does not flood the
 mask; a frame where a large share of pixels changes at once (camera shake,
 IR switching, lights) is reported as a global change and re-seeds the model.
 
+Before that, every frame is corrected for the camera's gain: automatic gain
+control (and an IR camera's above all, at night) scales the whole picture
+up or down by several per cent from one frame to the next. Uncorrected,
+such frames looked like global changes and ended every track, a falling
+object's too: 0.8 times a second in simulated night footage (0 since).
+The gain is the median ratio of frame to background over a sparse grid of
+pixels, which a thrown object, a lit window or a bird barely moves; a
+shaken view is still a global change, since shifting does not scale.
+
 When the noise is high (night IR gain), the grey view is smoothed with a
 3x3 Gaussian before anything else: that divides white noise by about 2.7
 while a blob of a few pixels keeps most of its contrast, so the threshold
@@ -18,6 +27,7 @@ domain as the frames compared with it.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -30,6 +40,15 @@ logger = logging.getLogger(__name__)
 
 Grey = npt.NDArray[np.uint8]
 NOISE_EVERY_FRAMES = 12
+# The gain is measured on a grid of about GAIN_SAMPLE pixels, those whose
+# background is at least GAIN_MIN_GREY (ratios of near-black pixels are
+# noise; fewer than GAIN_MIN_PIXELS of them: no measurement), and corrected
+# when it is off by more than GAIN_TOLERANCE, three to eight times the
+# median's standard error on a night view (raw or smoothed).
+GAIN_SAMPLE = 2000
+GAIN_MIN_GREY = 16.0
+GAIN_MIN_PIXELS = 200
+GAIN_TOLERANCE = 0.02
 # Share of white noise left by the 3x3 Gaussian (weights 1-2-1 / 4 per axis).
 SMOOTH_NOISE_FACTOR = 0.375
 
@@ -100,6 +119,8 @@ class MotionModel:
         self._smooth_off = smooth_off_sigma
         self._smoothing = False
         self._raw_sigma = 0.0
+        # The last frame's brightness relative to the background (see _gain).
+        self.gain = 1.0
 
     @property
     def threshold(self) -> float:
@@ -118,6 +139,9 @@ class MotionModel:
         if self._background is None or self._background.shape != grey.shape:
             self._background = grey.astype(np.float32)
             return MotionResult(Blobs.empty(), 0.0, global_change=False)
+        self.gain = self._gain(grey)
+        if abs(self.gain - 1.0) > GAIN_TOLERANCE:
+            grey = u8(cv2.convertScaleAbs(grey, alpha=1.0 / self.gain))
         diff = u8(cv2.absdiff(grey, cv2.convertScaleAbs(self._background)))
         if self._frames % NOISE_EVERY_FRAMES == 0:
             self._refresh_threshold(diff)
@@ -132,6 +156,10 @@ class MotionModel:
         fraction = changed / mask.size
         if fraction > self._global_fraction:
             self._background = grey.astype(np.float32)
+            # The noise is measured again on the next frame: when the threshold
+            # was too low for it (a camera starting up at night), every frame
+            # would otherwise be a global change until the next measurement.
+            self._frames = 0
             return MotionResult(Blobs.empty(), fraction, global_change=True)
         if changed == 0:
             cv2.accumulateWeighted(grey, self._background, self._alpha)
@@ -142,6 +170,16 @@ class MotionModel:
         cv2.accumulateWeighted(grey, self._background, self._alpha, mask=cv2.bitwise_not(mask))
         cv2.accumulateWeighted(grey, self._background, self._alpha * 0.1, mask=mask)
         return MotionResult(self._blobs(u8(mask)), fraction, global_change=False)
+
+    def _gain(self, grey: Grey) -> float:
+        """The frame's brightness relative to the background (1.0: unchanged)."""
+        assert self._background is not None
+        step = max(1, math.isqrt(grey.size // GAIN_SAMPLE))
+        background = self._background[::step, ::step]
+        lit = background >= GAIN_MIN_GREY
+        if np.count_nonzero(lit) < GAIN_MIN_PIXELS:
+            return 1.0
+        return float(np.median(grey[::step, ::step][lit] / background[lit]))
 
     def _refresh_threshold(self, diff: Grey) -> None:
         # The median absolute difference is robust to the few moving pixels;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from falling_factories import fall_track, kinematic_track, make_calibration
 
-from edge.falling.analysis import TrackJudge, Verdict
+from edge.falling.analysis import FrameAnalyser, TrackJudge, Verdict
 from edge.falling.calibration import FacadeCalibration
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector, judge_for
@@ -76,3 +76,19 @@ def test_the_detector_scores_with_the_classifier_its_config_names() -> None:
     assert physics.score == 1.0, "the physics rule alone says yes or no"
     assert 0.5 < scored.score < 1.0, "the classifier gives a probability"
     assert scored.alarm
+
+
+def test_an_ir_cameras_gain_flicker_ends_no_track() -> None:
+    # Simulated IR footage changes its gain by up to 15 % in one frame of 20;
+    # each such frame used to be a global change that ended every track.
+    episode = make_episode(
+        SEED + 50, "distractor", duration_s=8.0, condition="night", distractors=("ir_noise",)
+    )
+    analyser = FrameAnalyser(episode.calibration, analysis_width=episode.camera.width)
+    flickers = 0
+    for t, frame in episode.frames():
+        analyser.step(t, frame)
+        flickers += abs(analyser.motion.gain - 1.0) > 0.05
+    assert flickers >= 3
+    # Start-up: the first frames are compared before the night noise is measured.
+    assert analyser.global_changes <= 2

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from falling_factories import make_calibration
 
-from edge.falling.motion import Blobs, MotionModel
+from edge.falling.motion import GAIN_TOLERANCE, Blobs, MotionModel
 from edge.falling.tracker import Track, Tracker, predict
 from edge.falling.trajectory import heights_at, px_per_m
 
@@ -33,15 +33,59 @@ def test_a_small_object_is_one_blob_at_its_centre() -> None:
     assert result.blobs.xy[0] == pytest.approx([102.0, 42.0], abs=0.5)
 
 
+def wall(rng: np.random.Generator, shift: int = 0, sigma: float = 2.0) -> np.ndarray:
+    """A façade-like view: window bands (30 to 200 grey levels), moved ``shift`` px sideways."""
+    cols = np.arange(SHAPE[1]) + shift
+    rows = np.arange(SHAPE[0])
+    pattern = 30 + 170 * (((cols // 12) % 2)[None, :] * ((rows // 9) % 2)[:, None])
+    return np.clip(pattern + rng.normal(0, sigma, SHAPE), 0, 255).astype(np.uint8)
+
+
 def test_a_global_change_reseeds_the_model() -> None:
     rng = np.random.default_rng(2)
     motion = MotionModel()
     for _ in range(5):
-        motion.update(noisy(rng, 80))
-    assert motion.update(noisy(rng, 130)).global_change
-    after = motion.update(with_object(noisy(rng, 130), 50, 60))
+        motion.update(wall(rng))
+    assert motion.update(wall(rng, shift=6)).global_change  # the camera was knocked
+    after = motion.update(with_object(wall(rng, shift=6), 50, 60, grey=110))
     assert not after.global_change
     assert len(after.blobs) == 1
+
+
+@pytest.mark.parametrize("gain", [0.85, 0.9, 1.1, 1.15])
+def test_a_change_of_camera_gain_is_corrected_not_taken_for_a_global_change(gain: float) -> None:
+    rng = np.random.default_rng(3)
+    motion = MotionModel()
+    for _ in range(12):
+        motion.update(wall(rng))
+    frame = with_object(wall(rng), 50, 60, grey=110)
+    scaled = np.clip(frame.astype(np.float64) * gain, 0, 255).astype(np.uint8)
+    result = motion.update(scaled)
+    assert motion.gain == pytest.approx(gain, abs=0.01)
+    assert not result.global_change
+    assert len(result.blobs) == 1
+    assert result.blobs.xy[0] == pytest.approx([51.0, 61.0], abs=0.5)
+    assert not motion.update(wall(rng)).global_change  # and back
+
+
+def test_a_small_drift_of_brightness_is_left_alone() -> None:
+    rng = np.random.default_rng(4)
+    motion = MotionModel()
+    for _ in range(12):
+        motion.update(wall(rng))
+    frame = wall(rng)
+    result = motion.update(np.clip(np.rint(frame * 1.01), 0, 255).astype(np.uint8))
+    assert 1.0 < motion.gain < 1.0 + GAIN_TOLERANCE
+    assert len(result.blobs) == 0 and not result.global_change
+
+
+def test_the_gain_of_a_black_view_is_not_guessed() -> None:
+    rng = np.random.default_rng(5)
+    motion = MotionModel()
+    for _ in range(3):
+        motion.update(noisy(rng, 5))
+    motion.update(noisy(rng, 9))
+    assert motion.gain == 1.0
 
 
 def test_gated_association_and_misses_end_tracks() -> None:
