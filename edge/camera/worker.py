@@ -19,7 +19,9 @@ POLL_S = 0.2
 
 
 class CameraWorker(ABC):
-    """Captures on the source's thread and analyses on ``name``'s; subclasses write ``_run``.
+    """Captures on the source's thread and analyses on ``name``'s.
+
+    Subclasses write ``_run``, and ``_view_changed`` to report their camera's faults.
 
     With a ``view`` check, ``next_frame`` shows it every frame and every empty
     wait, and hands each fault it raises or clears to ``_view_changed``.
@@ -68,9 +70,9 @@ class CameraWorker(ABC):
             # The view check must never stop the camera's analysis.
             logger.exception("camera %s: view check failed", self.source.config.id)
 
+    @abstractmethod
     def _view_changed(self, change: ViewChange, frame: Frame | None) -> None:
         """Report a fault the view check raised or cleared (``frame``: the one that showed it)."""
-        raise NotImplementedError(f"{type(self).__name__} has a view check but no report")
 
     @abstractmethod
     def _run(self) -> None:

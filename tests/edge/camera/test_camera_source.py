@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from edge.camera.buffers import DropOldestQueue, Frame, PreEventBuffer
 from edge.camera.config import FileSource, SimulatorSource, SourceConfig, StreamSource
 from edge.camera.source import CameraSource
+from edge.camera.viewcheck import ViewChange
 
 FRAMES = 30
 
@@ -240,6 +241,10 @@ def test_a_worker_analyses_frames_on_its_thread_until_stopped() -> None:
         def __init__(self) -> None:
             super().__init__(SimulatorSource(id="sim-2", seed=4, fps=200.0), name="counting")
             self.seen: list[int] = []
+            self.faults: list[ViewChange] = []
+
+        def _view_changed(self, change: ViewChange, frame: Frame | None) -> None:
+            self.faults.append(change)
 
         def _run(self) -> None:
             while not self.stopping:
@@ -254,3 +259,4 @@ def test_a_worker_analyses_frames_on_its_thread_until_stopped() -> None:
     assert not worker._thread.is_alive() and not worker.source._thread.is_alive()  # type: ignore[union-attr]
     assert worker.seen == sorted(worker.seen)
     assert worker.next_frame(0.01) is None  # stopping: nothing more is handed out
+    assert worker.view is None and worker.faults == []
