@@ -128,8 +128,9 @@ class FallingObjectDetector:
     def finish(self, t: float) -> list[Event]:
         """End of stream: judge the running tracks and emit everything pending."""
         started = (time.perf_counter(), time.thread_time())
-        for track in self.analyser.tracker.flush():
-            self._consider(self.analyser.to_points(self.analyser.stitch(track)))
+        for track in self.analyser.flush():
+            if len(track.t) >= self.judge.min_points:
+                self._consider(self.analyser.to_points(track))
         return self._emit_due(float("inf"), started, stream_t=t)
 
     def run(self, frames: Iterable[tuple[float, Frame]], *, realtime: bool = False) -> None:

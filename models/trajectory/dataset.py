@@ -55,7 +55,7 @@ def episode_tracks(seed: int, kind: EpisodeKind) -> list[tuple[TrackPoints, floa
     for t, frame in episode.frames():
         tracks, _ = analyser.step(t, frame)
         ended.extend(tracks)
-    ended.extend(analyser.stitch(track) for track in analyser.tracker.flush())
+    ended.extend(analyser.flush())
     rows = []
     for track in ended:
         if len(track.t) < MIN_POINTS:
