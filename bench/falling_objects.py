@@ -25,7 +25,8 @@ false_alarms_per_hour (alarms in distractor-only footage), both with exact
 falls); alarm_latency_p95_ms (stream time from the last frame showing the
 object to the frame whose processing emitted the event, plus the CPU time of
 building and emitting it); analysis_ms_per_frame_p50 (CPU time of the
-analysing thread; one core). The machine the benchmark runs on is shared, so
+analysing thread; one core); misses_by_cause (the classifier's missed falls
+by what their tracks were, see ``miss_cause``). The machine the benchmark runs on is shared, so
 wall-clock figures, inflated by other jobs, are reported beside them with a
 ``_wall_shared_host`` suffix.
 """
@@ -44,13 +45,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edge.falling.analysis import TrackJudge
+from edge.falling.analysis import TrackJudge, Verdict
 from edge.falling.config import FallingConfig
 from edge.falling.detector import FallingObjectDetector, same_object
 from edge.falling.intervals import rate_interval, share_interval
 from edge.falling.trajectory import TrackPoints, estimate_release
 from models.trajectory import seeds
-from models.trajectory.dataset import is_on_object
+from models.trajectory.dataset import MATCH_SHARE, is_on_object, share_on_object
 from models.trajectory.registry import shipped_classifier
 from simulators.facade import CONDITIONS, FPS, Condition, EpisodeKind, make_episode
 from simulators.facade.sink import MemorySink
@@ -97,10 +98,12 @@ def run_episode(job: Job) -> dict[str, Any]:
         ):
             baseline_alarms.append(shifted)
 
+    verdicts: list[Verdict] = []
     detector = FallingObjectDetector(
         config=FallingConfig(gateway_id="bench", calibration=cal, classifier=CLASSIFIER),
         sink=MemorySink(),
         on_track=on_track,
+        on_verdict=verdicts.append if kind == "fall" else None,
     )
     detector.run((t + EPOCH, frame) for t, frame in episode.frames())
     truth = episode.truth
@@ -111,6 +114,7 @@ def run_episode(job: Job) -> dict[str, Any]:
         "distractors": list(episode.distractors),
         "duration_s": episode.duration_s,
         "truth": None if truth is None else {"floor": truth.floor, "left": truth.left_view_t},
+        "miss_cause": None if truth is None else miss_cause(episode, verdicts),
         "alarms": [
             _alarm(
                 episode,
@@ -128,17 +132,42 @@ def run_episode(job: Job) -> dict[str, Any]:
     }
 
 
+def _local(points: TrackPoints) -> TrackPoints:
+    """A track in episode time (the detector saw Unix-like times from EPOCH on)."""
+    shift = EPOCH if points.t[0] > EPOCH / 2 else 0.0
+    return TrackPoints(t=points.t - shift, x=points.x, y=points.y, area=points.area)
+
+
+def miss_cause(episode: Any, verdicts: list[Verdict]) -> str:
+    """Why a fall would be missed, from the detector's verdicts on its judged tracks.
+
+    ``no_track``: no judged track (six points or more) touches the object;
+    ``partial_tracks``: some do, none has most of its points on it;
+    ``not_judged``: a track on the object was too short, small or fast to be
+    judged; ``below_threshold``: one was judged and scored under the
+    threshold; ``alarm``: one raised an alarm (a caught fall, or one whose
+    alarm de-duplication dropped).
+    """
+    truth = episode.truth
+    shares = []
+    for verdict in verdicts:
+        points = _local(verdict.points)
+        # Only tracks that overlap the object's time in view can touch it.
+        if points.t[-1] >= truth.release_t and points.t[0] <= truth.left_view_t:
+            shares.append((share_on_object(points, episode), verdict))
+    whole = [v for share, v in shares if share >= MATCH_SHARE]
+    if not whole:
+        return "partial_tracks" if any(share > 0 for share, _ in shares) else "no_track"
+    if any(v.alarm for v in whole):
+        return "alarm"
+    return "below_threshold" if any(v.candidate for v in whole) else "not_judged"
+
+
 def _alarm(
     episode: Any, points: TrackPoints, floor: int, emitted: float | None, ms: tuple[float, float]
 ) -> dict[str, Any]:
-    local = TrackPoints(
-        t=points.t - (EPOCH if points.t[0] > EPOCH / 2 else 0.0),
-        x=points.x,
-        y=points.y,
-        area=points.area,
-    )
     return {
-        "on_object": is_on_object(local, episode),
+        "on_object": is_on_object(_local(points), episode),
         "floor": floor,
         "emitted": emitted,
         "finalize_cpu_ms": ms[0],
@@ -162,9 +191,12 @@ def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
     quiet = [r for r in results if r["kind"] == "distractor"]
     detected, floors, latency, latency_wall = 0, [], [], []
     by_condition: dict[str, list[bool]] = {}
+    causes: dict[str, int] = {}
     for r in falls:
         hits = [a for a in r[key] if a["on_object"]]
         by_condition.setdefault(r["condition"], []).append(bool(hits))
+        if not hits and key == "alarms" and r.get("miss_cause"):
+            causes[r["miss_cause"]] = causes.get(r["miss_cause"], 0) + 1
         if hits:
             detected += 1
             floors.append(hits[0]["floor"] - r["truth"]["floor"])
@@ -188,6 +220,8 @@ def score(results: list[dict[str, Any]], key: str) -> dict[str, Any]:
         "floor_within_1": _ratio(sum(abs(e) <= 1 for e in floors), len(floors), 4),
         "stray_alarms_in_fall_episodes": stray,
     }
+    if key == "alarms":
+        out["misses_by_cause"] = dict(sorted(causes.items()))
     if latency:
         out["alarm_latency_p95_ms"] = round(float(np.percentile(latency, 95)), 1)
         out["alarm_latency_p95_ms_wall_shared_host"] = round(

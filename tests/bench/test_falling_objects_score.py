@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
-from bench.falling_objects import SEED_SETS, score
+from bench.falling_objects import SEED_SETS, miss_cause, score
+from edge.falling.analysis import Verdict
 from edge.falling.intervals import rate_interval, share_interval
+from edge.falling.trajectory import N_FEATURES, TrackPoints
 from models.trajectory import seeds
+from simulators.facade import FPS, make_episode
 
 
 def fall(condition: str, *, caught: bool, floor: int = 5) -> dict[str, Any]:
@@ -96,3 +100,38 @@ def test_report_carries_the_intervals_and_the_count() -> None:
     assert report["recall_ci95"] == share_interval(1, 2)
     assert report["false_alarms_per_hour_ci95"] == rate_interval(1, 0.5)
     assert score([fall("day", caught=True)], "alarms")["false_alarms_per_hour_ci95"] is None
+
+
+def verdict(points: TrackPoints, *, candidate: bool = True, alarm: bool = False) -> Verdict:
+    features = np.zeros(N_FEATURES)
+    return Verdict(points, features, False, float(alarm), alarm, None, candidate=candidate)
+
+
+def test_a_missed_fall_is_put_down_to_what_its_tracks_were() -> None:
+    episode = make_episode(500_190, "fall")
+    truth = episode.truth
+    assert truth is not None
+    t = np.arange(truth.release_t + 0.1, truth.left_view_t, 1 / FPS)[:12]
+    # Verdicts are in full-frame pixels; the truth is in the rendered view's.
+    scale = episode.calibration.frame_wh[0] / episode.camera.width
+    xy = np.array([episode.object_at(float(s)) for s in t]) * scale
+    on = TrackPoints(t=t, x=xy[:, 0], y=xy[:, 1], area=np.full(len(t), 20.0))
+    half_off = TrackPoints(
+        t=t, x=xy[:, 0] + np.where(np.arange(len(t)) < 8, 40.0, 0.0), y=on.y, area=on.area
+    )
+    elsewhere = TrackPoints(t=t, x=xy[:, 0] + 200.0, y=on.y, area=on.area)
+    assert miss_cause(episode, []) == "no_track"
+    assert miss_cause(episode, [verdict(elsewhere, alarm=True)]) == "no_track"
+    assert miss_cause(episode, [verdict(half_off)]) == "partial_tracks"
+    assert miss_cause(episode, [verdict(on, candidate=False)]) == "not_judged"
+    assert miss_cause(episode, [verdict(on, candidate=False), verdict(on)]) == "below_threshold"
+    assert miss_cause(episode, [verdict(on), verdict(on, alarm=True)]) == "alarm"
+
+
+def test_only_the_detectors_misses_are_counted_by_cause() -> None:
+    missed = fall("rain", caught=False) | {"miss_cause": "below_threshold", "baseline": []}
+    caught = fall("day", caught=True) | {"miss_cause": "alarm", "baseline": []}
+    results = [missed, missed, caught, quiet(0) | {"baseline": []}]
+    assert score(results, "alarms")["misses_by_cause"] == {"below_threshold": 2}
+    # The causes are the classifier's verdicts: the physics rule's misses have none.
+    assert "misses_by_cause" not in score(results, "baseline")
