@@ -89,7 +89,7 @@ def run_episode(job: Job) -> dict[str, Any]:
     baseline_alarms: list[TrackPoints] = []
 
     def on_track(points: TrackPoints) -> None:
-        shifted = TrackPoints(t=points.t - EPOCH, x=points.x, y=points.y, area=points.area)
+        shifted = _local(points)
         verdict = baseline.judge(shifted)
         if (
             verdict is not None

@@ -35,6 +35,7 @@ from edge.falling.images import u8
 from edge.falling.privacy import Desensitiser
 from edge.falling.raw_store import EncryptedRawStore
 from edge.falling.stats import DetectorStats, FrameQueue
+from edge.falling.tracker import Track
 from edge.falling.trajectory import TrackPoints
 from edge.sink import EventSink
 from protocol.models import Event, EvidenceRef
@@ -119,18 +120,14 @@ class FallingObjectDetector:
         self._ring.append(t, small.copy() if small is frame else small)
         ended, moved = self.analyser.step(t, small)
         self.stats.global_changes = self.analyser.global_changes
-        for track in ended:
-            if len(track.t) >= self.judge.min_points:
-                self._consider(self.analyser.to_points(track))
+        self._consider_ended(ended)
         self.stats.record(t, (time.perf_counter() - started[0]) * 1000, moved=moved)
         return self._emit_due(t, started)
 
     def finish(self, t: float) -> list[Event]:
         """End of stream: judge the running tracks and emit everything pending."""
         started = (time.perf_counter(), time.thread_time())
-        for track in self.analyser.flush():
-            if len(track.t) >= self.judge.min_points:
-                self._consider(self.analyser.to_points(track))
+        self._consider_ended(self.analyser.flush())
         return self._emit_due(float("inf"), started, stream_t=t)
 
     def run(self, frames: Iterable[tuple[float, Frame]], *, realtime: bool = False) -> None:
@@ -171,6 +168,11 @@ class FallingObjectDetector:
         full_w, full_h = self._config.calibration.frame_wh
         if abs(frame.shape[1] / frame.shape[0] - full_w / full_h) > 0.01:
             raise FrameError(f"aspect {full_w}:{full_h}", f"{frame.shape[1]}x{frame.shape[0]}")
+
+    def _consider_ended(self, tracks: list[Track]) -> None:
+        for track in tracks:
+            if len(track.t) >= self.judge.min_points:
+                self._consider(self.analyser.to_points(track))
 
     def _consider(self, points: TrackPoints) -> None:
         if self._on_track is not None:

@@ -1,6 +1,6 @@
 """Labelled tracks from simulated episodes: the front end runs exactly as at the edge.
 
-Every ended track of at least ``min_points`` is a row; it is positive when
+Every ended track of at least ``TRACK_MIN_POINTS`` is a row; it is positive when
 most of its points lie on the thrown object's true image path.
 """
 
@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge.falling.analysis import FrameAnalyser
+from edge.falling.analysis import TRACK_MIN_POINTS, FrameAnalyser
 from edge.falling.calibration import FacadeCalibration
 from edge.falling.trajectory import N_FEATURES, TrackPoints, features, is_candidate
 from simulators.facade import FPS, Episode, EpisodeKind, make_episode
@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 MATCH_PX = 12.0
 MATCH_SHARE = 0.6
-MIN_POINTS = 6
 
 
 def share_on_object(points: TrackPoints, episode: Episode) -> float:
@@ -58,7 +57,7 @@ def episode_tracks(seed: int, kind: EpisodeKind) -> list[tuple[TrackPoints, floa
     ended.extend(analyser.flush())
     rows = []
     for track in ended:
-        if len(track.t) < MIN_POINTS:
+        if len(track.t) < TRACK_MIN_POINTS:
             continue
         points = analyser.to_points(track)
         rows.append((points, share_on_object(points, episode)))
