@@ -187,16 +187,38 @@ class FallingObjectDetector:
             return
         for other in self._pending + self._recent:
             if same_object(other.points, points):
-                if other in self._pending and len(points.t) > len(other.points.t):
+                if other in self._pending and _longer(points, other.points):
                     self._pending[self._pending.index(other)] = verdict
                 return
         self._pending.append(verdict)
+
+    def _followed_on(self, verdict: Verdict, t: float) -> bool:
+        """Whether a running track on the same object has seen it for longer.
+
+        An object that breaks into several blobs is followed by several tracks;
+        a fragment's track can end and alarm while a track that saw more of the
+        fall, from nearer its release, is still running. Its alarm then waits
+        for that track (at most MAX_TRACK_S), which takes its place if it alarms
+        too: the event carries the track with the better floor of origin.
+        """
+        if t - verdict.points.t[-1] > MAX_TRACK_S:
+            return False
+        for track in self.analyser.tracker.active:
+            if len(track.t) < self.judge.min_points or track.t[-1] - track.t[0] <= (
+                verdict.points.t[-1] - verdict.points.t[0]
+            ):
+                continue
+            if same_object(verdict.points, self.analyser.to_points(track)):
+                return True
+        return False
 
     def _emit_due(
         self, t: float, started: tuple[float, float], *, stream_t: float | None = None
     ) -> list[Event]:
         post = self._config.evidence.post_s
-        due = [v for v in self._pending if v.points.t[-1] + post <= t]
+        due = [
+            v for v in self._pending if v.points.t[-1] + post <= t and not self._followed_on(v, t)
+        ]
         events = []
         for verdict in due:
             self._pending.remove(verdict)
@@ -300,6 +322,11 @@ def judge_for(config: FallingConfig) -> TrackJudge:
         return TrackJudge(cal, fps=config.fps)
     scorer = TrajectoryClassifier(path=config.classifier.path, sha256=config.classifier.sha256)
     return TrackJudge(cal, fps=config.fps, scorer=scorer, threshold=config.classifier.threshold)
+
+
+def _longer(a: TrackPoints, b: TrackPoints) -> bool:
+    """Whether track ``a`` saw its object for longer than ``b`` (then: more points)."""
+    return (a.t[-1] - a.t[0], len(a.t)) > (b.t[-1] - b.t[0], len(b.t))
 
 
 def same_object(a: TrackPoints, b: TrackPoints) -> bool:
