@@ -9,7 +9,8 @@ import pytest
 
 from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.errors import ModelLoadError
-from models.trajectory import compare, dataset, seeds, train
+from edge.falling.trajectory import N_FEATURES
+from models.trajectory import compare, dataset, seeds, train, trees
 from models.trajectory.registry import shipped_classifier
 
 # Seeds of the test range (500_000-500_199) are used by no training, tuning or evaluation.
@@ -99,28 +100,10 @@ def test_the_tuning_footage_is_five_hours_of_one_minute_episodes() -> None:
     assert 0 < fall < 30 / 3600  # a fall episode lasts until a little after the impact
 
 
-def test_the_recipe_keeps_the_random_start_that_catches_the_most_tuning_falls() -> None:
+def test_the_recipe_trains_the_same_trees_every_time() -> None:
     rng = np.random.default_rng(4)
-    x = rng.normal(0, 1, (240, 4))
-    y = (x[:, 0] + 0.8 * rng.normal(0, 1, 240) > 0.5).astype(np.int64)
-    falls = rng.normal(1.0, 0.7, (40, 4))
-    false = rng.normal(-1.0, 0.7, (80, 4))
-    tuning = (
-        np.vstack([falls, false]),
-        np.r_[np.ones(40), np.zeros(80)],
-        np.r_[
-            np.array(seeds.TUNE_FALL[:40], dtype=float),
-            np.array(seeds.TUNE_DISTRACTOR_MORE[:80], dtype=float),
-        ],
-    )
-    model, start, picked = train.best_start(x, y, tuning, 4.0, starts=3)
-    each = [
-        train.pick_threshold(train.train(x, y, start=k).forward(tuning[0]), *tuning[1:], 4.0)
-        for k in range(3)
-    ]
-    best = max(recall for _, recall, _ in each)
-    assert start == [recall for _, recall, _ in each].index(best)
-    assert picked == each[start]
-    assert len({recall for _, recall, _ in each}) > 1, "the starts should differ here"
-    again = train.train(x, y, start=start).forward(tuning[0])
-    assert np.array_equal(model.forward(tuning[0]), again)
+    x = rng.normal(0, 1, (600, N_FEATURES))
+    y = (x[:, 0] + 0.8 * rng.normal(0, 1, 600) > 0.5).astype(np.int64)
+    first, second = trees.to_onnx(trees.fit(x, y)), trees.to_onnx(trees.fit(x, y))
+    assert first == second, "the shipped file must be reproducible from its recipe"
+    assert trees.to_onnx(trees.fit(x, 1 - y)) != first
