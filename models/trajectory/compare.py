@@ -5,8 +5,8 @@
 The recipe sets its threshold for the goal's rate on five hours of tuning
 footage, so a track or two decide between two classifiers. This sets each
 model instead at the threshold that lets at most k false tracks through the
-tuning footage and the two check hours together (k = 2 expects about 0.42
-an hour on unseen footage: (k + 1) / 7.2) and counts, at that threshold,
+tuning footage and the two check hours together (k = 2 expects about 0.43
+an hour on unseen footage: (k + 1) / 7.0) and counts, at that threshold,
 the development and tuning falls caught (recipe count: a candidate track
 with most of its points on the object). Because it
 looks at the check hours, it is a way to compare, not a way to pick a
