@@ -34,7 +34,7 @@ PARAMS: dict[str, Any] = {
     "num_leaves": 15,
     "learning_rate": 0.05,
     "reg_lambda": 1.0,
-    # Falls are 1 track in 75: weighted up to balance, as the network's
+    # Falls are 1 track in 76: weighted up to balance, as the network's
     # positive weight did.
     "class_weight": "balanced",
     "deterministic": True,
@@ -63,7 +63,8 @@ def to_onnx(model: lightgbm.LGBMClassifier) -> bytes:
     )
     graph = converted.graph
     # The converter outputs a label and both classes' probabilities; the edge
-    # reads the thrown-object column alone, under the name it expects.
+    # reads the thrown-object column alone, under the name it expects
+    # (Slice's inputs: data, starts, ends, axes; the axis is 1, like the start).
     graph.initializer.extend(
         [
             numpy_helper.from_array(np.array([1], np.int64), "column_start"),
