@@ -80,11 +80,17 @@ def to_onnx(model: lightgbm.LGBMClassifier) -> bytes:
     )
     del graph.output[:]
     graph.output.append(helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["N", 1]))
-    for opset in converted.opset_import:
-        if opset.domain == "":
-            opset.version = OPSET
+    # The converter lists its opsets in set order, which changes from one
+    # Python process to the next: sorted, the file is the same every time.
+    opsets = sorted(
+        (o.domain, OPSET if o.domain == "" else o.version) for o in converted.opset_import
+    )
+    del converted.opset_import[:]
+    converted.opset_import.extend(
+        helper.make_opsetid(domain, version) for domain, version in opsets
+    )
     # The converter names the graph with a random uuid: the same trees must
-    # give the same file, byte for byte.
+    # give the same file, byte for byte (a test checks this across processes).
     graph.name = "trajectory_classifier"
     converted.producer_name = "smartcommunity.models.trajectory"
     converted.producer_version = ""
