@@ -89,14 +89,13 @@ def run_episode(job: Job) -> dict[str, Any]:
     baseline_alarms: list[TrackPoints] = []
 
     def on_track(points: TrackPoints) -> None:
-        shifted = _local(points)
-        verdict = baseline.judge(shifted)
+        verdict = baseline.judge(points)
         if (
             verdict is not None
             and verdict.alarm
-            and not any(same_object(p, shifted) for p in baseline_alarms)
+            and not any(same_object(p, points) for p in baseline_alarms)
         ):
-            baseline_alarms.append(shifted)
+            baseline_alarms.append(points)
 
     verdicts: list[Verdict] = []
     detector = FallingObjectDetector(
@@ -133,9 +132,8 @@ def run_episode(job: Job) -> dict[str, Any]:
 
 
 def _local(points: TrackPoints) -> TrackPoints:
-    """A track in episode time (the detector saw Unix-like times from EPOCH on)."""
-    shift = EPOCH if points.t[0] > EPOCH / 2 else 0.0
-    return TrackPoints(t=points.t - shift, x=points.x, y=points.y, area=points.area)
+    """A detector's track in episode time (the detector saw Unix-like times from EPOCH on)."""
+    return TrackPoints(t=points.t - EPOCH, x=points.x, y=points.y, area=points.area)
 
 
 def miss_cause(episode: Any, verdicts: list[Verdict]) -> str:

@@ -204,11 +204,10 @@ class FallingObjectDetector:
         if t - verdict.points.t[-1] > MAX_TRACK_S:
             return False
         for track in self.analyser.tracker.active:
-            if len(track.t) < self.judge.min_points or track.t[-1] - track.t[0] <= (
-                verdict.points.t[-1] - verdict.points.t[0]
-            ):
+            if len(track.t) < self.judge.min_points:
                 continue
-            if same_object(verdict.points, self.analyser.to_points(track)):
+            points = self.analyser.to_points(track)
+            if _longer(points, verdict.points) and same_object(verdict.points, points):
                 return True
         return False
 

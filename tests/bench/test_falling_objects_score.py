@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench.falling_objects import SEED_SETS, miss_cause, score
+from bench.falling_objects import EPOCH, SEED_SETS, miss_cause, score
 from edge.falling.analysis import Verdict
 from edge.falling.intervals import rate_interval, share_interval
 from edge.falling.trajectory import N_FEATURES, TrackPoints
@@ -115,6 +115,8 @@ def test_a_missed_fall_is_put_down_to_what_its_tracks_were() -> None:
     # Verdicts are in full-frame pixels; the truth is in the rendered view's.
     scale = episode.calibration.frame_wh[0] / episode.camera.width
     xy = np.array([episode.object_at(float(s)) for s in t]) * scale
+    # Verdicts carry the detector's times, which the benchmark starts at EPOCH.
+    t = t + EPOCH
     on = TrackPoints(t=t, x=xy[:, 0], y=xy[:, 1], area=np.full(len(t), 20.0))
     half_off = TrackPoints(
         t=t, x=xy[:, 0] + np.where(np.arange(len(t)) < 8, 40.0, 0.0), y=on.y, area=on.area
