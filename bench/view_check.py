@@ -59,7 +59,7 @@ from edge.camera.viewcheck import (
 from edge.facade import view_check_for
 from models.trajectory.seeds import VIEW_EVAL, VIEW_EVAL_ELSEWHERE
 from simulators.camera_faults import covered, shifted
-from simulators.facade.episode import CONDITIONS, FPS, Episode, make_episode
+from simulators.facade.episode import CONDITIONS, FPS, Condition, Episode, make_episode
 
 Image = np.ndarray
 CONFIG = ViewCheckConfig()
@@ -70,7 +70,7 @@ Fault = Callable[[float, Image], Image | None]
 
 def reference_of(seed: int) -> tuple[Episode, Image]:
     """The camera of ``seed`` and the bare view its calibration was drawn on."""
-    condition = "night" if seed % 2 else "day"
+    condition: Condition = "night" if seed % 2 else "day"
     episode = make_episode(seed, "distractor", condition=condition, duration_s=1.0, distractors=())
     return episode, next(episode.frames())[1]
 
@@ -101,13 +101,15 @@ def healthy(seed: int, seconds: float) -> tuple[dict[str, int], list[tuple[ViewS
     """False faults raised in ``seconds`` of healthy footage per condition, and every
     check's measurement with the camera's tolerance."""
     episode, reference = reference_of(seed)
-    raised = {}
+    raised: dict[str, int] = {}
     samples: list[ViewSample] = []
     for condition in CONDITIONS:
         check = check_of(episode, reference)
         footage = make_episode(seed, "distractor", condition=condition, duration_s=seconds)
         changes = run(check, footage.frames(STEP), samples)
         raised[condition] = sum(c.raised for c in changes)
+    # view_check_for always sets the camera's tolerance.
+    assert check.moved_px is not None
     return raised, [(sample, check.moved_px) for sample in samples]
 
 
@@ -125,7 +127,9 @@ def margins(samples: list[tuple[ViewSample, float]]) -> dict[str, Any]:
     }
 
 
-def faults_of(seed: int, episode: Episode, condition: str) -> dict[str, tuple[ViewFault, Fault]]:
+def faults_of(
+    seed: int, episode: Episode, condition: Condition
+) -> dict[str, tuple[ViewFault, Fault]]:
     """Each simulated fault: the fault the check should raise, and the frame it makes."""
     # The calibration is in full-frame pixels; the episode renders a smaller view.
     width, height = episode.camera.width, episode.camera.height
@@ -234,7 +238,7 @@ def main() -> None:
     cv2.setNumThreads(1)
     started = time.perf_counter()
     seeds = list(VIEW_EVAL[: args.cameras])
-    false_faults = dict.fromkeys(CONDITIONS, 0)
+    false_faults: dict[str, int] = dict.fromkeys(CONDITIONS, 0)
     per_fault: dict[str, list[dict[str, Any]]] = {}
     samples: list[tuple[ViewSample, float]] = []
     for seed in seeds:
