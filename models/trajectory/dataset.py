@@ -111,6 +111,11 @@ def build(
     }
 
 
+def joined(*stores: Tracks) -> Tracks:
+    """One store holding the tracks of several, in order."""
+    return {key: np.concatenate([store[key] for store in stores]) for key in TRACK_KEYS}
+
+
 def track_points(tracks: Tracks) -> list[TrackPoints]:
     """The stored tracks as TrackPoints, in order."""
     lengths = tracks["length"].astype(np.intp)

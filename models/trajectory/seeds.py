@@ -8,6 +8,9 @@ from __future__ import annotations
 
 TRAIN_FALL = range(100_000, 100_400)
 TRAIN_DISTRACTOR = range(200_000, 200_100)
+# Eight hundred more training falls (the recipe's ``train_more`` store): boosted
+# trees caught more development falls at every false-track budget with them.
+TRAIN_FALL_MORE = range(120_000, 120_800)
 TUNE_FALL = range(300_000, 300_100)
 TUNE_DISTRACTOR = range(400_000, 400_060)
 # Two more hours of distractor footage, rendered once to check the shipped
@@ -37,6 +40,7 @@ EVAL_DISTRACTOR = range(950_000, 950_150)
 ALL = (
     TRAIN_FALL,
     TRAIN_DISTRACTOR,
+    TRAIN_FALL_MORE,
     TUNE_FALL,
     TUNE_DISTRACTOR,
     CHECK_DISTRACTOR,

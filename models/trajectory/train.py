@@ -2,8 +2,9 @@
 
     python -m models.trajectory.train [--cache DIR] [--workers 2]
 
-Renders the TRAIN_* episodes, runs the edge front end on them (the tracks
-are cached in ``--cache``; features are computed from them on every run),
+Renders the TRAIN_* episodes (1,200 falls, 100 minutes of distractors),
+runs the edge front end on them (the tracks are cached in ``--cache``;
+features are computed from them on every run),
 trains boosted trees (``trees.py``), writes ``trajectory_classifier.onnx``
 beside this file, sets its alarm threshold for the false-alarm goal on five
 hours of tuning footage (TUNE_FALL and TUNE_FOOTAGE, never the evaluation
@@ -126,7 +127,7 @@ def write_registry(threshold: float, n_train: int, hours: float, false: int) -> 
         "licence": "Apache-2.0 (trained by this project on its own simulator)",
         "source": "python -m models.trajectory.train",
         "training": {
-            "fall_seeds": [seeds.TRAIN_FALL.start, seeds.TRAIN_FALL.stop],
+            "fall_seeds": [[r.start, r.stop] for r in (seeds.TRAIN_FALL, seeds.TRAIN_FALL_MORE)],
             "distractor_seeds": [seeds.TRAIN_DISTRACTOR.start, seeds.TRAIN_DISTRACTOR.stop],
             "tracks": n_train,
             "model": "LightGBM gradient-boosted trees",
@@ -165,15 +166,16 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     seeds.assert_disjoint()
-    training = load_or_build(
-        args.cache, "train", seeds.TRAIN_FALL, seeds.TRAIN_DISTRACTOR, args.workers
+    training = dataset.joined(
+        load_or_build(args.cache, "train", seeds.TRAIN_FALL, seeds.TRAIN_DISTRACTOR, args.workers),
+        load_or_build(args.cache, "train_more", seeds.TRAIN_FALL_MORE, range(0), args.workers),
     )
     x, y = labelled(training)
     tune = load_or_build(args.cache, "tune", seeds.TUNE_FALL, seeds.TUNE_DISTRACTOR, args.workers)
     more = load_or_build(
         args.cache, "tune_more", range(0), seeds.TUNE_DISTRACTOR_MORE, args.workers
     )
-    tuning = {key: np.concatenate([tune[key], more[key]]) for key in dataset.TRACK_KEYS}
+    tuning = dataset.joined(tune, more)
     tune_x = dataset.feature_rows(tuning)
     candidate = dataset.candidates(tuning, tune_x)
     hours = footage_hours(seeds.TUNE_FALL, seeds.TUNE_FOOTAGE)
