@@ -38,3 +38,17 @@ def test_a_cache_in_the_old_feature_format_is_built_again(tmp_path: Path) -> Non
     assert set(data) == dataset.TRACK_KEYS
     assert set(np.load(tmp_path / "t.npz").files) == dataset.TRACK_KEYS
     assert int(data["length"].sum()) == len(data["points"]) > 0
+
+
+def test_joined_stores_keep_every_track_whole_and_in_order(tmp_path: Path) -> None:
+    one = train.load_or_build(tmp_path, "t", ONE_FALL, range(0), 1)
+    # The same tracks relabelled as another seed: a second store to join.
+    two = {key: value.copy() for key, value in one.items()}
+    two["seed"][:] = FALL_SEED + 1
+    both = dataset.joined(one, two)
+    tracks = dataset.track_points(both)
+    alone = dataset.track_points(one)
+    assert len(tracks) == 2 * len(alone) > 0
+    for got, want in zip(tracks, alone + alone, strict=True):
+        assert np.array_equal(got.t, want.t) and np.array_equal(got.y, want.y)
+    assert both["seed"].tolist() == [FALL_SEED] * len(alone) + [FALL_SEED + 1] * len(alone)
