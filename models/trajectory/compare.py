@@ -8,7 +8,9 @@ model instead at the threshold that lets at most k false tracks through the
 tuning footage and the two check hours together (k = 2 expects about 0.43
 an hour on unseen footage: (k + 1) / 7.0) and counts, at that threshold,
 the development and tuning falls caught (recipe count: a candidate track
-with most of its points on the object). Because it
+with most of its points on the object). It also sets each model as the
+recipe would (``train.pick_threshold`` on the tuning hours alone) and
+counts the development falls and check false tracks at that threshold. Because it
 looks at the check hours, it is a way to compare, not a way to pick a
 threshold; the evaluation seeds are never rendered.
 
@@ -32,7 +34,7 @@ import numpy.typing as npt
 from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.sitecheck import threshold_for
 from models.trajectory import dataset, seeds
-from models.trajectory.train import footage_hours, load_or_build
+from models.trajectory.train import footage_hours, load_or_build, pick_threshold
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -60,10 +62,14 @@ def compare(
     features: dict[str, FloatArray],
     ks: list[int],
     hours: float,
+    tune_hours: float,
 ) -> dict[str, object]:
-    """One model's row: threshold, development and tuning falls caught at each k.
+    """One model's row: threshold, development and tuning falls caught at each k, and at
+    the recipe's threshold.
 
-    ``features`` holds ``candidate_features`` of each store, computed once for all models.
+    ``features`` holds ``candidate_features`` of each store, computed once for
+    all models; ``hours`` is the footage of tune, tune_more and check,
+    ``tune_hours`` that of tune and tune_more (what the recipe sets its threshold on).
     """
     scores = {name: _scores(model, features[name]) for name in stores}
     false = np.concatenate(
@@ -90,6 +96,22 @@ def compare(
                 ),
             }
         )
+    tuning = dataset.joined(stores["tune"], stores["tune_more"])
+    tuning_scores = np.concatenate([scores["tune"], scores["tune_more"]])
+    judged = ~np.isnan(tuning_scores)
+    recipe_threshold, _, _ = pick_threshold(
+        tuning_scores[judged], tuning["share"][judged], tuning["seed"][judged], tune_hours
+    )
+    check = stores["check"]
+    recipe = {
+        "threshold": recipe_threshold,
+        "dev_falls": dataset.falls_caught(
+            scores["dev"], dev["share"], dev["seed"], recipe_threshold
+        ),
+        "check_false_tracks": int(
+            ((scores["check"] >= recipe_threshold) & (check["share"] == 0.0)).sum()
+        ),
+    }
     return {
         "model": label,
         "distractor_hours": round(hours, 3),
@@ -97,6 +119,7 @@ def compare(
         "dev_episodes": len(seeds.DEV),
         "tune_falls_with_tracks": tune_falls,
         "rows": rows,
+        "recipe": recipe,
     }
 
 
@@ -130,9 +153,10 @@ def main() -> None:
         "dev": load_or_build(args.cache, "dev", seeds.DEV, none, args.workers),
     }
     hours = footage_hours(distractor=(*seeds.TUNE_FOOTAGE, seeds.CHECK_DISTRACTOR))
+    tune_hours = footage_hours(seeds.TUNE_FALL, seeds.TUNE_FOOTAGE)
     features = {name: candidate_features(tracks) for name, tracks in stores.items()}
     for model, label in models:
-        row = compare(model, label, stores, features, args.k, hours)
+        row = compare(model, label, stores, features, args.k, hours, tune_hours)
         sys.stdout.write(json.dumps(row) + "\n")
         sys.stdout.flush()
 

@@ -12,6 +12,7 @@ import pytest
 
 from edge.falling.classifier import TrajectoryClassifier
 from edge.falling.errors import ModelLoadError
+from edge.falling.sitecheck import threshold_for
 from edge.falling.trajectory import N_FEATURES
 from models.trajectory import compare, dataset, seeds, train, trees
 from models.trajectory.registry import shipped_classifier
@@ -24,13 +25,13 @@ def test_threshold_lets_at_most_k_false_tracks_through() -> None:
     scores = np.array([0.2, 0.99, 0.7, 0.99, 0.95])
     # Ties with the (k+1)-th are left out together: with two at 0.99, k = 1 lets none through.
     for k, passing in [(0, 0), (1, 0), (2, 2), (3, 3), (4, 4)]:
-        threshold = compare.threshold_for(scores, k)
+        threshold = threshold_for(scores, k)
         assert int((scores >= threshold).sum()) == passing
-    assert compare.threshold_for(scores, 2) == np.nextafter(0.95, 1.0)
-    assert compare.threshold_for(scores, 5) == 0.0
-    assert compare.threshold_for(np.array([]), 0) == 0.0
+    assert threshold_for(scores, 2) == np.nextafter(0.95, 1.0)
+    assert threshold_for(scores, 5) == 0.0
+    assert threshold_for(np.array([]), 0) == 0.0
     with pytest.raises(ValueError, match="at least 0"):
-        compare.threshold_for(scores, -1)
+        threshold_for(scores, -1)
 
 
 def test_falls_are_counted_once_per_episode_and_only_on_the_object() -> None:
@@ -47,11 +48,12 @@ def test_a_false_track_scoring_like_the_fall_hides_it_until_k_allows_it(tmp_path
     # The same tracks again (same episode, so the same calibration), marked as
     # off the object: false tracks that score exactly as the fall's own do.
     ghost = {**fall, "share": np.zeros_like(fall["share"])}
-    none = {key: values[:0] for key, values in fall.items()}
-    stores = {"tune": fall, "tune_more": ghost, "check": none, "dev": fall}
+    stores = {"tune": fall, "tune_more": ghost, "check": ghost, "dev": fall}
     model = TrajectoryClassifier(path=shipped_classifier().path)
     features = {name: compare.candidate_features(tracks) for name, tracks in stores.items()}
-    result = compare.compare(model, "shipped", stores, features, [0, 10_000], hours=2.0)
+    result = compare.compare(
+        model, "shipped", stores, features, [0, 10_000], hours=2.0, tune_hours=2.0
+    )
     rows = result["rows"]
     assert isinstance(rows, list)
     strict, loose = rows
@@ -60,6 +62,20 @@ def test_a_false_track_scoring_like_the_fall_hides_it_until_k_allows_it(tmp_path
     assert strict["dev_falls"] == 0 and strict["tune_falls"] == 0
     assert loose["dev_falls"] == 1 and loose["tune_falls"] == 1
     assert loose["threshold"] == 0.0 and loose["false_per_hour"] == 5000.0
+    # The recipe's rule keeps no false track in two tuning hours: its threshold
+    # sits above the ghosts, which hide the fall, and lets none through the check.
+    ghost_scores = compare._scores(model, features["tune_more"])
+    recipe = result["recipe"]
+    assert isinstance(recipe, dict)
+    assert recipe["threshold"] > np.nanmax(ghost_scores)
+    assert recipe["dev_falls"] == 0 and recipe["check_false_tracks"] == 0
+    # In footage long enough to keep every ghost, the fall and every ghost get through.
+    long = compare.compare(model, "shipped", stores, features, [0], hours=2.0, tune_hours=1e4)
+    assert long["recipe"] == {
+        "threshold": 0.0,
+        "dev_falls": 1,
+        "check_false_tracks": int((~np.isnan(ghost_scores)).sum()),
+    }
 
 
 def test_the_command_refuses_a_missing_model_and_a_negative_k_before_rendering(
